@@ -46,8 +46,11 @@ def asan_env(env: dict[str, str]) -> dict[str, str]:
 
 
 class ExecutiveProcess:
-    def __init__(self, tmp: Path, debug: bool = False, extra_conf: str = "") -> None:
+    def __init__(self, tmp: Path, debug: bool = False, extra_conf: str = "",
+                 config_from_env: bool = False) -> None:
+        """config_from_env: pass the file as $OPENAIS_MAIN_CONFIG_FILE instead of -c."""
         self.tmp = tmp
+        self.config_from_env = config_from_env
         self.socket = f"@aisexec-test-{os.getpid()}-{secrets.token_hex(4)}"
         self.run_dir = tmp / "run"
         self.conf = tmp / "openais.conf"
@@ -64,11 +67,14 @@ class ExecutiveProcess:
         return env
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "aisexec.main", "-f", "-c", str(self.conf)]
+        cmd = [sys.executable, "-m", "aisexec.main", "-f"]
+        return cmd if self.config_from_env else [*cmd, "-c", str(self.conf)]
 
     def start(self, timeout: float = 15.0) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = str(TOP / "executive")
+        if self.config_from_env:
+            env["OPENAIS_MAIN_CONFIG_FILE"] = str(self.conf)
         with open(self.log, "ab") as logf:
             self.proc = subprocess.Popen(self.command(), stdout=logf, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
