@@ -140,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     pidfile: PidFile | None = None
     try:
         logsys.setup_logging(config.logging, foreground=args.f)
+        for warning in config.warnings:
+            log.warning("%s", warning)
         os.makedirs(config.aisexec.run_dir, exist_ok=True)
         pidfile = PidFile(config.aisexec.run_dir)
         pidfile.acquire()
