@@ -144,10 +144,19 @@ struct ais_cb_clm_node_get {
 
 #define AIS_CLM_TRACK_SYNC_CURRENT 1	/* answer CURRENT in the response */
 
+/*
+ * With AIS_CLM_TRACK_SYNC_CURRENT, max_items is the capacity of the caller's
+ * notification buffer (0: the library allocates one, no limit).  If the view
+ * has more members, the executive answers SA_AIS_ERR_NO_SPACE with a
+ * struct ais_clm_track_view without items whose number_of_members is the
+ * count needed, and starts no tracking.
+ */
 struct ais_req_clm_track {
 	struct ais_ipc_header header;
 	uint32_t track_flags;	/* SA_TRACK_* as the application gave them */
 	uint32_t options;	/* AIS_CLM_TRACK_SYNC_CURRENT or 0 */
+	uint32_t max_items;
+	uint32_t reserved;
 };
 
 /*

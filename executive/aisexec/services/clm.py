@@ -27,6 +27,7 @@ log = get_logger("CLM")
 SA_AIS_ERR_TRY_AGAIN = 6
 SA_AIS_ERR_INVALID_PARAM = 7
 SA_AIS_ERR_NOT_EXIST = 12
+SA_AIS_ERR_NO_SPACE = 15
 SA_AIS_ERR_BAD_FLAGS = 25
 SA_CLM_LOCAL_NODE_ID = 0xFFFFFFFF
 SA_CLM_AF_INET, SA_CLM_AF_INET6 = 1, 2
@@ -104,12 +105,16 @@ class ClmService(Service):
             return conn.respond(req.header, SA_AIS_ERR_BAD_FLAGS)
         if self.view is None:
             return conn.respond(req.header, SA_AIS_ERR_TRY_AGAIN)
+        sync = flags & SA_TRACK_CURRENT and req.options & C.AIS_CLM_TRACK_SYNC_CURRENT
+        if sync and 0 < req.max_items < len(self.view.members):
+            short = self._view_msg([])  # no items: number_of_members is the count needed
+            return conn.respond(req.header, SA_AIS_ERR_NO_SPACE, short)
         if changes:
             conn.state["track"] = changes
             self.trackers[conn.conn_id] = conn
         if flags & SA_TRACK_CURRENT:
             msg = self._current_view_msg()
-            if req.options & C.AIS_CLM_TRACK_SYNC_CURRENT:
+            if sync:
                 return conn.respond(req.header, SA_AIS_OK, msg)
             conn.respond(req.header, SA_AIS_OK)
             msg.header.id = C.AIS_CLM_CB_TRACK
