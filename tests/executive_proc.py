@@ -20,8 +20,8 @@ totem {{
     interface {{
         ringnumber: 0
         bindnetaddr: 127.0.0.1
-        mcastaddr: 226.94.1.1
-        mcastport: 5405
+        mcastaddr: {mcast}
+        mcastport: {port}
     }}
 }}
 logging {{
@@ -54,7 +54,10 @@ class ExecutiveProcess:
         self.socket = f"@aisexec-test-{os.getpid()}-{secrets.token_hex(4)}"
         self.run_dir = tmp / "run"
         self.conf = tmp / "openais.conf"
-        self.conf.write_text(CONF.format(socket=self.socket, run_dir=self.run_dir,
+        # a group and ports of its own: executives of other tests never join this one
+        mcast = f"239.{secrets.randbelow(250) + 1}.{secrets.randbelow(250) + 1}.{secrets.randbelow(250) + 1}"
+        port = 20000 + 2 * secrets.randbelow(20000)
+        self.conf.write_text(CONF.format(socket=self.socket, run_dir=self.run_dir, mcast=mcast, port=port,
                                          debug="on" if debug else "off") + extra_conf)
         self.log = tmp / "aisexec.log"
         self.proc: subprocess.Popen[bytes] | None = None

@@ -92,12 +92,23 @@ def load_ring_seq(run_dir: str, nodeid: int) -> int:
         return 0
 
 
-def store_ring_seq(run_dir: str, nodeid: int, seq: int) -> None:
+def store_ring_seq(run_dir: str, nodeid: int, seq: int, durable: bool = False) -> None:
+    """Atomically replace the stored ring sequence; `durable` also fsyncs (call it off
+    the event loop then)."""
     path = os.path.join(run_dir, f"ringid_{nodeid}")
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(f"{seq}\n")
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
     os.replace(tmp, path)
+    if durable:
+        dfd = os.open(run_dir, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
 
 
 class LocalCluster(Cluster):
@@ -145,23 +156,25 @@ class LocalCluster(Cluster):
             self._emit_deliver(self.local_nodeid, service_id, payload)
 
 
-def local_identity(bindnetaddr: IPAddress | None, nodeid: int | None) -> tuple[int, IPAddress]:
-    """This node's (node id, address) from the totem interface configuration.
+def local_identity(bindnetaddr: IPAddress | None, nodeid: int | None) -> tuple[int, IPAddress, bool]:
+    """This node's (node id, address, isolated) from the totem interface configuration.
 
     As openais does, a bindnetaddr that matches no interface that is up falls back to
-    the loopback address (a one-node cluster)."""
+    the loopback address: the node is isolated and forms a cluster of itself."""
     from . import netif
 
     address: IPAddress = ipaddress.IPv4Address("127.0.0.1")
+    isolated = bindnetaddr is None
     if bindnetaddr is not None:
         iface = netif.match_bindnetaddr(bindnetaddr)
         if iface is not None:
             address = iface.address
         else:
+            isolated = True
             if bindnetaddr.version == 6:
                 address = ipaddress.IPv6Address("::1")
             log.warning("no interface is up in the network of bindnetaddr %s: using %s",
                         bindnetaddr, address)
     if nodeid is None:
         nodeid = netif.nodeid_from_address(address)
-    return nodeid, address
+    return nodeid, address, isolated

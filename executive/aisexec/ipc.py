@@ -250,12 +250,21 @@ class IpcServer:
         self.conns: dict[int, LibConnection] = {}
         self.streams: set[_Stream] = set()
         self._server: asyncio.AbstractServer | None = None
+        self._sock: socket.socket | None = None
         self._path: str | None = None
 
+    def bind(self) -> None:
+        """Take the socket name (refusing to start if another executive has it), without
+        accepting yet: until start(), libraries get "connection refused" (TRY_AGAIN)."""
+        if self._sock is None:
+            self._sock = self._bind()
+
     async def start(self) -> None:
-        sock = self._bind()
+        self.bind()
+        assert self._sock is not None
+        self._sock.listen(128)
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_unix_server(lambda: _Stream(self), sock=sock)
+        self._server = await loop.create_unix_server(lambda: _Stream(self), sock=self._sock)
         log.info("listening for libraries on %s", self.socket_name)
 
     def _bind(self) -> socket.socket:
@@ -275,7 +284,6 @@ class IpcServer:
             if not name.startswith("@"):
                 self._path = name
                 os.chmod(name, 0o777)  # credentials, not file modes, decide who may connect
-            sock.listen(128)
             sock.setblocking(False)
         except BaseException:
             sock.close()
@@ -309,6 +317,9 @@ class IpcServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        elif self._sock is not None:
+            self._sock.close()
+        self._sock = None
         if self._path is not None:
             try:
                 os.unlink(self._path)

@@ -24,6 +24,7 @@ from .cluster import Cluster, LocalCluster, local_identity
 from .config import Config, ConfigError, load_config, resolve_config_path
 from .ipc import IpcServer
 from .services.clm import ClmService
+from .totem_cluster import TotemCluster
 
 log = logsys.get_logger("MAIN")
 
@@ -64,8 +65,14 @@ class Executive:
     def __init__(self, config: Config) -> None:
         self.config = config
         iface = config.totem.interfaces[0] if config.totem.interfaces else None
-        nodeid, address = local_identity(iface.bindnetaddr if iface else None, config.totem.nodeid)
-        self.cluster: Cluster = LocalCluster(nodeid, address, config.aisexec.run_dir)
+        nodeid, address, isolated = local_identity(iface.bindnetaddr if iface else None,
+                                                   config.totem.nodeid)
+        run_dir = config.aisexec.run_dir
+        self.cluster: Cluster
+        if iface is None:  # no totem interface configured: a cluster of this node alone
+            self.cluster = LocalCluster(nodeid, address, run_dir)
+        else:
+            self.cluster = TotemCluster(config.totem, nodeid, address, run_dir, isolated)
         self.clm = ClmService(self.cluster)
         self.ipc = IpcServer([self.clm], config.aisexec.ipc_socket, config.aisexec.ipc_group)
         self.stopping = asyncio.Event()
@@ -74,18 +81,25 @@ class Executive:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
+        self.ipc.bind()  # before the ring: a second executive on this socket stops here
         first_view = loop.create_future()
         self.clm.ready_callbacks.append(lambda: first_view.done() or first_view.set_result(None))
-        await self.cluster.start()
-        await first_view  # serve libraries only once the membership is known
-        await self.ipc.start()
-        log.info("AIS executive service: started and ready to provide service (node %d, %s)",
-                 self.cluster.local_nodeid, self.cluster.local_address)
-        ready()
-        await self.stopping.wait()
-        log.info("shutting down")
-        await self.ipc.stop()
-        await self.cluster.stop()
+        stopping = asyncio.ensure_future(self.stopping.wait())
+        try:
+            await self.cluster.start()
+            # serve libraries only once the membership is known (or stop if told to)
+            await asyncio.wait([first_view, stopping], return_when=asyncio.FIRST_COMPLETED)
+            if first_view.done():
+                await self.ipc.start()
+                log.info("AIS executive service: started and ready to provide service (node %d, %s)",
+                         self.cluster.local_nodeid, self.cluster.local_address)
+                ready()
+                await stopping
+            log.info("shutting down")
+        finally:
+            stopping.cancel()
+            await self.ipc.stop()
+            await self.cluster.stop()
 
 
 def _daemonize() -> int:
