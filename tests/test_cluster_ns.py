@@ -35,12 +35,18 @@ def test_three_nodes_join_kill_restart(cluster3: NsCluster) -> None:
         views = [w.wait_for(full_view(3), what="with 3 members") for w in watchers]
         for v in views:
             assert v.member_ids() == ids
-        # saClmClusterNodeGet answers for remote nodes, with their addresses
-        r = c.nodes[0].run(str(watch_binary()), "get", *(str(n.nodeid) for n in c.nodes))
-        got = {int(f["node"]): f for f in map(parse_fields, r.stdout.splitlines())}
-        for n in c.nodes:
-            assert got[n.nodeid]["error"] == "1" and got[n.nodeid]["addr"] == n.addr
-            assert got[n.nodeid]["member"] == "1"
+        # saClmClusterNodeGet answers for remote nodes, with their addresses, and every
+        # node reports the same data (initialViewNumber included) for each node
+        answers = []
+        for asker in c.nodes:
+            r = asker.run(str(watch_binary()), "get", *(str(n.nodeid) for n in c.nodes))
+            got = {int(f["node"]): f for f in map(parse_fields, r.stdout.splitlines())}
+            for n in c.nodes:
+                assert got[n.nodeid]["error"] == "1" and got[n.nodeid]["addr"] == n.addr, r.stdout
+                assert got[n.nodeid]["member"] == "1"
+                assert int(got[n.nodeid]["view"]) > 0
+            answers.append(got)
+        assert answers[0] == answers[1] == answers[2]
 
         # kill -9 one node: the others report exactly it as LEFT
         before = [w.count() for w in watchers[:2]]

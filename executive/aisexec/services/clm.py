@@ -51,7 +51,11 @@ class ClmService(Service):
         self.node_name = (node_name or socket.gethostname()).encode()[:255]
         self.boot_timestamp = time.time_ns()
         self.records: dict[int, bytes] = {}  # nodeid -> packed struct ais_clm_node
-        self.initial_view: dict[int, int] = {}
+        # The view in which this node joined the cluster: the first view it completed
+        # after it started.  Every node announces its own in its record, so all members
+        # report the same initialViewNumber for it (in a merge of partitions each side
+        # sees the other as joining, so no cluster-wide "joined" event could define it).
+        self.my_initial_view: int | None = None
         self.view: View | None = None  # the last complete view
         self._pending: tuple[int, tuple[int, ...]] | None = None  # (view number, members)
         self._waiting: set[int] = set()  # members whose record has not arrived yet
@@ -164,6 +168,10 @@ class ClmService(Service):
         ffi.memmove(rec.node_name.value, self.node_name, len(self.node_name))
         rec.member = 1
         rec.boot_timestamp = self.boot_timestamp
+        if self.my_initial_view is not None:
+            rec.initial_view_number = self.my_initial_view
+        elif self._pending is not None:  # the view this record is sent for
+            rec.initial_view_number = self._pending[0]
         return ffi.buffer(rec)[:]
 
     def deliver(self, origin: int, payload: bytes) -> None:
@@ -189,23 +197,16 @@ class ClmService(Service):
         old_members = set(old.members) if old is not None else set()
         joined = [n for n in members if n not in old_members]
         left = sorted(old_members - set(members))
-        for n in joined:
-            self.initial_view[n] = number
+        if self.my_initial_view is None:
+            self.my_initial_view = number
         self.view = View(number, members)
         left_records = {n: self._as_left(self.records.pop(n)) for n in left if n in self.records}
-        for n in members:
-            self._set_initial_view(n)
         log.info("view %d: members %s, joined %s, left %s", number, list(members), joined, left)
         if old is not None and (joined or left):
             self._notify(members, set(joined), left_records)
         for cb in self.ready_callbacks:
             cb()
         self.ready_callbacks.clear()
-
-    def _set_initial_view(self, nodeid: int) -> None:
-        rec = ffi.from_buffer("struct ais_clm_node *", bytearray(self.records[nodeid]))
-        rec.initial_view_number = self.initial_view[nodeid]
-        self.records[nodeid] = ffi.buffer(rec)[:]
 
     @staticmethod
     def _as_left(payload: bytes) -> bytes:
