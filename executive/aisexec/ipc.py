@@ -144,6 +144,8 @@ class _Stream(asyncio.Protocol):
     def __init__(self, server: IpcServer) -> None:
         self.server = server
         self.transport: asyncio.Transport | None = None
+        self._out: list[bytes | memoryview] = []
+        self._corked = False
         self.buf = bytearray()
         self.conn: LibConnection | None = None
         self.is_dispatch = False
@@ -224,10 +226,27 @@ class _Stream(asyncio.Protocol):
 
     # -- output -------------------------------------------------------------
     def write(self, data: bytes | memoryview) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(data)
+        """Send a frame.  The first frame of a turn of the loop leaves at once (a lone
+        response is not delayed); the frames that follow it in the same turn are
+        coalesced into one write at the end of the turn (a stream of callbacks costs
+        one system call per turn, not one each)."""
+        if self.transport is None or self.transport.is_closing():
+            return
+        if self._corked:
+            self._out.append(data)
+            return
+        self.transport.write(data)
+        self._corked = True
+        asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._corked = False
+        out, self._out = self._out, []
+        if self.transport is not None and not self.transport.is_closing() and out:
+            self.transport.write(out[0] if len(out) == 1 else b"".join(out))
 
     def close(self) -> None:
+        self._flush()
         if self.transport is not None:
             self.transport.close()
 
