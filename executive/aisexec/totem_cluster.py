@@ -245,6 +245,7 @@ class TotemCluster(Cluster):
             if n < _RX_BATCH:
                 break
         self._run()
+        self._rearm()
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -261,6 +262,7 @@ class TotemCluster(Cluster):
         self._drain()
         if not self._running_fifo:
             self._run()
+            self._rearm()
         return True
 
     def queue_space(self) -> int:
@@ -270,6 +272,7 @@ class TotemCluster(Cluster):
     def _pump(self) -> None:
         self._drain()
         self._run()
+        self._rearm()
 
     def _drain(self) -> None:
         """Copy every pending action of the core into the FIFO."""
@@ -299,7 +302,6 @@ class TotemCluster(Cluster):
                     self._log(a)
             if n < _BATCH:
                 break
-        self._rearm()
 
     def _run(self) -> None:
         """Execute the FIFO in order (not re-entrant; stops at a PERSIST in progress)."""
@@ -349,7 +351,9 @@ class TotemCluster(Cluster):
             self._held = False
             if f.exception() is not None:
                 log.error("cannot store ring sequence %d in %s: %s", seq, self.run_dir, f.exception())
-            self._run()
+            if not self._stopped:
+                self._run()
+                self._rearm()
 
         fut.add_done_callback(done)
 
