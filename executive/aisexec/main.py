@@ -23,7 +23,9 @@ from . import logsys
 from .cluster import Cluster, LocalCluster, local_identity
 from .config import Config, ConfigError, load_config, resolve_config_path
 from .ipc import IpcServer
+from .services.ckpt import CkptService
 from .services.clm import ClmService
+from .services.evs import EvsService
 from .totem_cluster import TotemCluster
 
 log = logsys.get_logger("MAIN")
@@ -74,7 +76,10 @@ class Executive:
         else:
             self.cluster = TotemCluster(config.totem, nodeid, address, run_dir, isolated)
         self.clm = ClmService(self.cluster)
-        self.ipc = IpcServer([self.clm], config.aisexec.ipc_socket, config.aisexec.ipc_group)
+        self.ckpt = CkptService(self.cluster)
+        self.evs = EvsService(self.cluster)
+        self.ipc = IpcServer([self.clm, self.ckpt, self.evs], config.aisexec.ipc_socket,
+                             config.aisexec.ipc_group)
         self.stopping = asyncio.Event()
 
     async def run(self, ready: Callable[[], None]) -> None:
