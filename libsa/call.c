@@ -141,7 +141,7 @@ static SaAisErrorT exchange(struct sa_session *s, const struct iovec *iov, int i
 		uint64_t ctx = ++s->next_context;
 		h->size = (uint32_t)total;
 		h->error = 0;
-		h->reserved = 0;
+		h->flags = 0;
 		h->context = ctx;
 		uint32_t req_id = h->id;
 		err = send_request(s, iov, iovcnt, &d);
@@ -196,4 +196,44 @@ SaAisErrorT sa_call(struct sa_session *s, void *req, size_t reqlen,
 {
 	struct iovec iov = { .iov_base = req, .iov_len = reqlen };
 	return sa_callv(s, &iov, 1, res, reslen, timeout);
+}
+
+SaAisErrorT sa_send_noreply(struct sa_session *s, const struct iovec *iov, int iovcnt)
+{
+	if (iovcnt < 1 || iovcnt > SA_FRAME_MAX_IOV ||
+	    iov[0].iov_len < sizeof(struct ais_ipc_header))
+		return SA_AIS_ERR_LIBRARY;	/* a bug in the service library */
+	size_t total = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > AIS_IPC_NOREPLY_MAX - total)
+			return SA_AIS_ERR_TOO_BIG;
+		total += iov[i].iov_len;
+	}
+
+	SaAisErrorT err = sa_session_state(s);
+	if (err != SA_AIS_OK)
+		return err;
+	struct sa_deadline d = sa_deadline_after(SA_DEFAULT_TIMEOUT);
+	err = lock_until(&s->req_lock, &d);
+	if (err != SA_AIS_OK)
+		return err;
+	err = sa_session_state(s);
+	if (err == SA_AIS_OK) {
+		/* No room now: the executive is holding this connection back because
+		 * the cluster is busy.  Nothing is sent. */
+		struct pollfd p = { .fd = s->req_fd, .events = POLLOUT };
+		int r = poll(&p, 1, 0);
+		if (r == 0 || (r > 0 && !(p.revents & POLLOUT) && !(p.revents & (POLLERR | POLLHUP))))
+			err = SA_AIS_ERR_TRY_AGAIN;
+	}
+	if (err == SA_AIS_OK) {
+		struct ais_ipc_header *h = iov[0].iov_base;
+		h->size = (uint32_t)total;
+		h->error = 0;
+		h->flags = AIS_IPC_FLAG_NOREPLY;
+		h->context = 0;
+		err = send_request(s, iov, iovcnt, &d);
+	}
+	pthread_mutex_unlock(&s->req_lock);
+	return err;
 }

@@ -53,4 +53,13 @@ SaAisErrorT sa_call_alloc(struct sa_session *s, void *req, size_t reqlen,
 SaAisErrorT sa_callv_alloc(struct sa_session *s, const struct iovec *iov,
 	int iovcnt, void **res, size_t *reslen, SaTimeT timeout);
 
+/* A request that gets no response (AIS_IPC_FLAG_NOREPLY; only for requests
+ * whose service accepts that), of at most AIS_IPC_NOREPLY_MAX bytes.  The
+ * caller sets header.id; the rest of the header is filled in.  SA_AIS_OK once
+ * the whole frame is in the socket; SA_AIS_ERR_TRY_AGAIN, with nothing sent,
+ * when the socket has no room (the executive holds the connection back while
+ * the cluster is busy); SA_AIS_ERR_TOO_BIG above the limit; otherwise the
+ * errors of sa_call(). */
+SaAisErrorT sa_send_noreply(struct sa_session *s, const struct iovec *iov, int iovcnt);
+
 #endif

@@ -57,9 +57,21 @@ struct ais_ipc_header {
 	uint32_t size;		/* whole frame, header included */
 	uint32_t id;		/* message id */
 	int32_t error;		/* responses and callbacks: SaAisErrorT; requests: 0 */
-	uint32_t reserved;	/* 0 */
+	uint32_t flags;		/* requests: AIS_IPC_FLAG_*; otherwise 0 */
 	uint64_t context;	/* request: caller's sequence, echoed in the response */
 };
+
+/*
+ * A request the library does not wait for (only where a service allows it:
+ * EVS multicasts).  It gets no response: the executive must take it, and if
+ * the cluster cannot take it yet, it keeps it and reads no further requests
+ * of that connection until it could, so the socket fills and the library
+ * sees no room for the next one (SA_AIS_ERR_TRY_AGAIN, nothing sent).  Any
+ * error in such a request closes the connection.
+ */
+#define AIS_IPC_FLAG_NOREPLY 1
+/* largest frame a library sends without waiting (larger ones wait for the answer) */
+#define AIS_IPC_NOREPLY_MAX 73728
 
 /* An SaNameT on the wire (same layout as SaNameT). */
 struct ais_wire_name {

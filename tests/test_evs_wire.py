@@ -223,7 +223,7 @@ def x_mcast(keys: list[bytes], msg: bytes, nodeid: int = NODE, **cb_fields: int)
     cb.msg_len = len(msg)
     ffi.memmove(cb.msg, msg, len(msg))
     for name, value in cb_fields.items():
-        setattr(cb.header if name in ("size", "id", "error", "reserved", "context") else cb, name, value)
+        setattr(cb.header if name in ("size", "id", "error", "flags", "context") else cb, name, value)
     return struct.pack("=II", C.AIS_EVS_X_MCAST, len(keys)) + b"".join(keys) + wire.to_bytes(cb)
 
 

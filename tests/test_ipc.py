@@ -59,7 +59,8 @@ def raw_frame(msg_id: int, size: int, body_len: int | None = None) -> bytes:
 
 
 @pytest.mark.parametrize("case", ["short_size", "oversized", "unknown_id", "wrong_size",
-                                  "request_before_connect", "request_on_dispatch", "truncated"])
+                                  "noreply_not_allowed", "request_before_connect", "request_on_dispatch",
+                                  "truncated"])
 def test_malformed_frame_closes_only_that_connection(executive, case: str) -> None:  # type: ignore[no-untyped-def]
     bystander = RawClient(executive.socket)
     assert bystander.node_get()[0] == SA_AIS_OK
@@ -77,6 +78,10 @@ def test_malformed_frame_closes_only_that_connection(executive, case: str) -> No
             sock.sendall(raw_frame(C.AIS_CLM_NODE_GET, C.AIS_IPC_MAX_FRAME + 1, body_len=0))
         elif case == "unknown_id":
             sock.sendall(raw_frame(C.AIS_CLM_NODE_GET + 1000, wire.HEADER_SIZE))
+        elif case == "noreply_not_allowed":  # CLM requests always want their answer
+            frame = bytearray(raw_frame(C.AIS_CLM_NODE_GET, wire.sizeof("struct ais_req_clm_node_get")))
+            ffi.from_buffer("struct ais_ipc_header *", frame).flags = C.AIS_IPC_FLAG_NOREPLY
+            sock.sendall(bytes(frame))
         elif case == "wrong_size":
             sock.sendall(raw_frame(C.AIS_CLM_NODE_GET, wire.sizeof("struct ais_req_clm_node_get") + 4))
         elif case == "request_on_dispatch":

@@ -60,6 +60,7 @@ class Handler:
     ctype: str
     fn: RequestFn
     variable: bool = False
+    noreply: bool = False  # the request may carry AIS_IPC_FLAG_NOREPLY (see ipc_wire.h)
 
 
 class Service(abc.ABC):
@@ -123,6 +124,14 @@ class LibConnection:
         else:
             self.dispatch.write(data)
 
+    def hold(self) -> None:
+        """Read no further requests of this handle until release() (a request without
+        reply the cluster could not take yet: the socket fills, the library waits)."""
+        self.request.hold()
+
+    def release(self) -> None:
+        self.request.release()
+
     def attach_dispatch(self, stream: _Stream) -> None:
         self.dispatch = stream
         for data in self._pending_callbacks:
@@ -146,6 +155,7 @@ class _Stream(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._out: list[bytes | memoryview] = []
         self._corked = False
+        self._held = False
         self.buf = bytearray()
         self.conn: LibConnection | None = None
         self.is_dispatch = False
@@ -183,7 +193,7 @@ class _Stream(asyncio.Protocol):
                 log.exception("closing library connection (pid %d) after an internal error", self.pid)
             self.buf.clear()
             if self.conn is not None:
-                self.server.connection_closed(self.conn)
+                self.server.connection_closed(self.conn, orderly=False)
             self.close()
 
     # -- framing ------------------------------------------------------------
@@ -192,7 +202,7 @@ class _Stream(asyncio.Protocol):
         off = 0
         hsize = wire.HEADER_SIZE
         try:
-            while len(buf) - off >= hsize:
+            while len(buf) - off >= hsize and not self._held:
                 (size,) = _FRAME_SIZE.unpack_from(buf, off + _FRAME_SIZE_OFFSET)
                 if size < hsize or size > wire.MAX_FRAME:
                     raise Malformed(f"frame size {size} out of bounds")
@@ -201,7 +211,7 @@ class _Stream(asyncio.Protocol):
                 frame = bytes(buf[off:off + size])  # handlers may keep views of it
                 off += size
                 self._frame(ffi.from_buffer("struct ais_ipc_header *", frame), frame)
-                if self.transport is None:
+                if self.transport is None or self._held:
                     return
         finally:
             if off:
@@ -222,7 +232,28 @@ class _Stream(asyncio.Protocol):
         expect = wire.sizeof(handler.ctype)
         if len(frame) != expect and not (handler.variable and len(frame) > expect):
             raise Malformed(f"request {hdr.id:#x} has size {len(frame)}, expected {expect}")
+        if hdr.flags & ~C.AIS_IPC_FLAG_NOREPLY or (hdr.flags and not handler.noreply):
+            raise Malformed(f"request {hdr.id:#x} with flags {hdr.flags:#x}")
         handler.fn(conn, ffi.cast(handler.ctype + " *", hdr), frame)
+
+    # -- holding back requests -----------------------------------------------
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def hold(self) -> None:
+        self._held = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def release(self) -> None:
+        if not self._held:
+            return
+        self._held = False
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+            if self.buf:  # requests that arrived before the hold
+                asyncio.get_running_loop().call_soon(self.data_received, b"")
 
     # -- output -------------------------------------------------------------
     def write(self, data: bytes | memoryview) -> None:
@@ -329,7 +360,7 @@ class IpcServer:
 
     async def stop(self) -> None:
         for conn in list(self.conns.values()):
-            self.connection_closed(conn)
+            self.connection_closed(conn, orderly=False)
         for s in list(self.streams):
             s.close()
         if self._server is not None:
@@ -397,7 +428,15 @@ class IpcServer:
         else:
             refuse(SA_AIS_ERR_LIBRARY, f"unknown connection type {req.conn_type}")
 
-    def connection_closed(self, conn: LibConnection) -> None:
+    def connection_closed(self, conn: LibConnection, orderly: bool = True) -> None:
+        req = conn.request
+        if orderly and req.held and req.transport is not None and not req.transport.is_closing():
+            # The library went away with requests it counts as sent (AIS_IPC_FLAG_NOREPLY)
+            # still in the socket, held back while the cluster is busy: they are read and
+            # served first; the request stream's end finishes the teardown.
+            if conn.dispatch is not None:
+                conn.dispatch.close()
+            return
         if self.conns.pop(conn.conn_id, None) is None:
             return
         conn.close()

@@ -59,8 +59,17 @@ static evs_error_t send_mcast(evs_handle_t handle, struct iovec *head, int nhead
 	void *inst;
 	SaAisErrorT err = sa_handle_get(&evs_handles, handle, &inst);
 	if (err == SA_AIS_OK) {
-		struct ais_ipc_header res;
-		err = sa_callv(inst, iov, n, &res, sizeof res, SA_DEFAULT_TIMEOUT);
+		size_t frame = total;
+		for (int i = 0; i < nhead; i++)
+			frame += head[i].iov_len;
+		if (frame <= AIS_IPC_NOREPLY_MAX) {
+			/* pipelined: the executive takes it or holds the connection
+			 * back (then: EVS_ERR_TRY_AGAIN, nothing sent) */
+			err = sa_send_noreply(inst, iov, n);
+		} else {
+			struct ais_ipc_header res;
+			err = sa_callv(inst, iov, n, &res, sizeof res, SA_DEFAULT_TIMEOUT);
+		}
 		sa_handle_put(inst);
 	}
 	free(gathered);

@@ -22,8 +22,9 @@ packs and unpacks and one join of bytes; the payload is never copied on delivery
 
 from __future__ import annotations
 
+import asyncio
 import struct
-from collections import Counter
+from collections import Counter, deque
 from typing import Any
 
 from .. import wire
@@ -79,6 +80,8 @@ _X_MCAST: int = C.AIS_EVS_X_MCAST
 _CB_DELIVER: int = C.AIS_EVS_CB_DELIVER
 _RESPONSE: int = C.AIS_MSG_RESPONSE
 _TOO_MANY_GROUPS: int = C.AIS_EVS_ERR_TOO_MANY_GROUPS
+_NOREPLY: int = C.AIS_IPC_FLAG_NOREPLY
+_RETRY_S = 0.001  # while the cluster's send queue is full, offer held multicasts this often
 
 
 class _Handle:
@@ -131,6 +134,10 @@ class EvsService(Service):
         self.index: dict[bytes, list[LibConnection]] = {}  # group -> joined connections
         self.members: tuple[int, ...] = ()
         self.last_confchg: Any = None  # struct ais_cb_evs_confchg of the last configuration
+        # Pipelined multicasts the cluster could not take yet, per handle, in order; the
+        # library already returned EVS_OK for them, so they are sent even if it exits.
+        self.held: dict[int, tuple[LibConnection, deque[bytes]]] = {}
+        self._retry: asyncio.TimerHandle | None = None
         cluster.subscribe(self.service_id, self)
 
     def handlers(self) -> dict[int, Handler]:
@@ -138,9 +145,9 @@ class EvsService(Service):
             C.AIS_EVS_JOIN: Handler("struct ais_req_evs_groups", self._join, variable=True),
             C.AIS_EVS_LEAVE: Handler("struct ais_req_evs_groups", self._leave, variable=True),
             C.AIS_EVS_MCAST_JOINED: Handler("struct ais_req_evs_mcast_joined", self._mcast_joined,
-                                            variable=True),
+                                            variable=True, noreply=True),
             C.AIS_EVS_MCAST_GROUPS: Handler("struct ais_req_evs_mcast_groups", self._mcast_groups,
-                                            variable=True),
+                                            variable=True, noreply=True),
             C.AIS_EVS_MEMBERSHIP_GET: Handler("struct ais_ipc_header", self._membership_get),
         }
 
@@ -220,8 +227,36 @@ class EvsService(Service):
         if not prefix:  # no group: nobody can receive it (openais answers OK too)
             return self._respond(conn, req_id, context, SA_AIS_OK)
         cb = _CB.pack(_CB.size + n, _CB_DELIVER, SA_AIS_OK, 0, 0, self.cluster.local_nodeid, n)
-        queued = self.cluster.mcast(self.service_id, b"".join((prefix, cb, msg)))
+        data = b"".join((prefix, cb, msg))
+        if head[3] & _NOREPLY:  # pipelined: must be taken, in order (ipc_wire.h)
+            held = self.held.get(conn.conn_id)
+            if held is None:
+                if self.cluster.mcast(self.service_id, data):
+                    return
+                held = self.held[conn.conn_id] = (conn, deque())
+                conn.hold()
+                self._schedule_retry()
+            held[1].append(data)
+            return
+        queued = self.cluster.mcast(self.service_id, data)
         self._respond(conn, req_id, context, SA_AIS_OK if queued else SA_AIS_ERR_TRY_AGAIN)
+
+    def _schedule_retry(self) -> None:
+        if self._retry is None:
+            self._retry = asyncio.get_running_loop().call_later(_RETRY_S, self._retry_backlog)
+
+    def _retry_backlog(self) -> None:
+        """Offer the held multicasts to the cluster again (oldest first, per handle)."""
+        self._retry = None
+        for conn_id, (conn, queue) in list(self.held.items()):
+            while queue and self.cluster.mcast(self.service_id, queue[0]):
+                queue.popleft()
+            if not queue:
+                del self.held[conn_id]
+                if not conn.closed:
+                    conn.release()
+        if self.held:
+            self._schedule_retry()
 
     def _mcast_joined(self, conn: LibConnection, _req: Any, frame: bytes) -> None:
         head = _JOINED_REQ.unpack_from(frame)
