@@ -172,6 +172,17 @@ class NsCluster:
         for node in nodes or self.nodes:
             node.wait_serving()
 
+    def wait_members(self, timeout: float = 30) -> None:
+        """Until CLM on every node reports every node as a member."""
+        watch = TOP / "build" / "abi_tests" / "cluster" / "clm_watch"
+        ids = [str(n.nodeid) for n in self.nodes]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(n.run(str(watch), "get", *ids).stdout.count("member=1") == len(ids) for n in self.nodes):
+                return
+            time.sleep(0.2)
+        raise RuntimeError("the cluster did not form")
+
     def close(self) -> None:
         for node in self.nodes:
             try:

@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parent.parent.parent
@@ -26,17 +25,6 @@ sys.path.insert(0, str(TOP / "tests"))
 from nscluster import NsCluster  # noqa: E402
 
 BIN = TOP / "build" / "bench" / "cluster"
-WATCH = TOP / "build" / "abi_tests" / "cluster" / "clm_watch"
-
-
-def wait_members(c: NsCluster, timeout: float = 30) -> None:
-    ids = [str(n.nodeid) for n in c.nodes]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if all(n.run(str(WATCH), "get", *ids).stdout.count("member=1") == len(ids) for n in c.nodes):
-            return
-        time.sleep(0.2)
-    raise RuntimeError("the cluster did not form")
 
 
 def run_case(c: NsCluster, senders: int, seconds: float, profile: Path | None, tag: str) -> dict[int, tuple]:
@@ -89,7 +77,7 @@ def main() -> int:
             c = NsCluster(a.nodes, Path(tmp), secauth=secauth)
             try:
                 c.start()
-                wait_members(c)
+                c.wait_members()
                 for senders in (1, a.nodes):
                     tag = f"secauth-{'on' if secauth else 'off'}-{senders}sender"
                     res = run_case(c, senders, a.seconds, a.profile if senders == 1 else None, tag)

@@ -1,0 +1,85 @@
+"""Checkpoint throughput on a 3-node namespace cluster (not a test: prints numbers).
+
+    python3 bench/cluster/ckpt_bench.py [--seconds 2] [--hold 10000] [--secauth]
+
+Runs build/abi_tests/ckpt/ckpt_bench on node 0 of a fresh cluster: writes/s and MB/s of
+one writer at 1 B .. 64 KB (each write acknowledged after every replica applied it in
+agreed order), 4 concurrent writers, reads/s, then the executive's resident memory while
+10,000 checkpoints of 1 KB are held (node 0 and a replica node).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(TOP / "tests"))
+sys.path.insert(0, str(TOP / "bench"))
+
+from ckpt_bench import rss_kb  # noqa: E402
+from nscluster import NsCluster  # noqa: E402
+
+EXE = TOP / "build" / "abi_tests" / "ckpt" / "ckpt_bench"
+
+
+def run(c: NsCluster, *args: str) -> dict[str, str]:
+    r = c.nodes[0].run(str(EXE), *args, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError(f"ckpt_bench {' '.join(args)}: {r.stdout}{r.stderr}")
+    return dict(f.split("=", 1) for f in r.stdout.split() if "=" in f)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seconds", default="2")
+    p.add_argument("--hold", type=int, default=10000)
+    p.add_argument("--secauth", action="store_true")
+    a = p.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        c = NsCluster(3, Path(tmp), secauth=a.secauth)
+        try:
+            c.start()
+            c.wait_members()
+            for size in (1, 1024, 4096, 16384, 65536):
+                r = run(c, "write", str(size), a.seconds)
+                rows.append((f"write {size} B, 1 writer", r["ops_per_s"], r["MB_per_s"]))
+                print(rows[-1], flush=True)
+            r = run(c, "writers", "4", "1024", a.seconds)
+            rows.append(("write 1 KB, 4 writers", r["ops_per_s"], r["MB_per_s"]))
+            r = run(c, "writers", "4", "16384", a.seconds)
+            rows.append(("write 16 KB, 4 writers", r["ops_per_s"], r["MB_per_s"]))
+            r = run(c, "read", "1024", a.seconds)
+            rows.append(("read 1 KB, 1 reader", r["ops_per_s"], r["MB_per_s"]))
+            pids = [n.proc.pid for n in c.nodes if n.proc is not None]
+            base = [rss_kb(pid)["VmRSS"] for pid in pids]
+            hold = c.nodes[0].popen(str(EXE), "hold", str(a.hold), "1024", stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE)
+            assert hold.stdout is not None and hold.stdin is not None
+            first = hold.stdout.readline()
+            assert hold.stdout.readline().strip() == "holding", first
+            time.sleep(1)
+            mem = [rss_kb(pid) for pid in pids]
+            hold.stdin.close()
+            hold.wait(120)
+            fields = dict(f.split("=", 1) for f in first.split() if "=" in f)
+            rows.append((f"create+write {a.hold} checkpoints of 1 KB", fields["creates_per_s"], ""))
+        finally:
+            c.close()
+    print(f"\n3 nodes, secauth {'on' if a.secauth else 'off'}, writer on node 0\n")
+    print("| measurement | ops/s | MB/s |\n|---|---:|---:|")
+    for name, ops, mbs in rows:
+        print(f"| {name} | {ops} | {mbs} |")
+    for i, (b, m) in enumerate(zip(base, mem, strict=True)):
+        print(f"node {i} executive RSS: {b / 1024:.1f} MiB idle; holding {a.hold} checkpoints of 1 KB: "
+              f"{m['VmRSS'] / 1024:.1f} MiB (peak {m['VmHWM'] / 1024:.1f} MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
