@@ -48,7 +48,12 @@ def prefix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def test_tree(prefix: Path) -> None:
     for rel in ("bin/aisexec", "bin/ais-keygen", "lib/libSaClm.so.2", "lib/libSaClm.so",
                 "lib/libSaClm.so.2.0.0", "lib/pkgconfig/libSaClm.pc", "include/saAis/saAis.h",
-                "include/saAis/saClm.h", "include/saAis/saCkpt.h", "include/saAis/saAmf.h"):
+                "include/saAis/saClm.h", "include/saAis/saCkpt.h", "include/saAis/saAmf.h",
+                "lib/libSaCkpt.so.2", "lib/pkgconfig/libSaCkpt.pc", "lib/libevs.so.2",
+                "lib/pkgconfig/libevs.pc", "include/saAis/evs.h",
+                # what bin/aisexec loads: the totem core and transport with their API headers
+                "lib/aisexec/libtotemcore.so", "lib/aisexec/totem_core.h",
+                "lib/aisexec/libtotemnet.so", "lib/aisexec/totemnet.h"):
         assert (prefix / rel).exists(), rel
     assert os.readlink(prefix / "lib/libSaClm.so.2") == "libSaClm.so.2.0.0"
     assert os.access(prefix / "bin/aisexec", os.X_OK)
