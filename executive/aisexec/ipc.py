@@ -61,6 +61,12 @@ class Handler:
     fn: RequestFn
     variable: bool = False
     noreply: bool = False  # the request may carry AIS_IPC_FLAG_NOREPLY (see ipc_wire.h)
+    size: int = field(init=False)  # sizeof(ctype)
+    ptype: Any = field(init=False)  # the cffi type "ctype *", parsed once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", ffi.sizeof(self.ctype))
+        object.__setattr__(self, "ptype", ffi.typeof(self.ctype + " *"))
 
 
 class Service(abc.ABC):
@@ -229,12 +235,12 @@ class _Stream(asyncio.Protocol):
         handler = self.server.routes.get((conn.service.service_id, hdr.id))
         if handler is None:
             raise Malformed(f"unknown request id {hdr.id:#x} for {conn.service.name}")
-        expect = wire.sizeof(handler.ctype)
+        expect = handler.size
         if len(frame) != expect and not (handler.variable and len(frame) > expect):
             raise Malformed(f"request {hdr.id:#x} has size {len(frame)}, expected {expect}")
         if hdr.flags & ~C.AIS_IPC_FLAG_NOREPLY or (hdr.flags and not handler.noreply):
             raise Malformed(f"request {hdr.id:#x} with flags {hdr.flags:#x}")
-        handler.fn(conn, ffi.cast(handler.ctype + " *", hdr), frame)
+        handler.fn(conn, ffi.cast(handler.ptype, hdr), frame)
 
     # -- holding back requests -----------------------------------------------
     @property
