@@ -89,13 +89,10 @@ SA_EXPORT SaAisErrorT saCkptActiveReplicaSet(const SaCkptCheckpointHandleT check
 	struct ckpt_checkpoint *cp;
 	struct ckpt_instance *ci;
 	uint64_t open_id;
-	SaAisErrorT err = ckpt_get(checkpointHandle, &cp, &ci, &open_id);
+	SaAisErrorT err = ckpt_get_for(checkpointHandle, SA_CKPT_CHECKPOINT_WRITE, &cp, &ci, &open_id);
 	if (err != SA_AIS_OK)
 		return err;
-	if ((cp->open_flags & SA_CKPT_CHECKPOINT_WRITE) == 0)
-		err = SA_AIS_ERR_ACCESS;
-	else
-		err = opened_call(ci, AIS_CKPT_ACTIVE_REPLICA_SET, open_id);
+	err = opened_call(ci, AIS_CKPT_ACTIVE_REPLICA_SET, open_id);
 	ckpt_put(cp, ci);
 	return err;
 }

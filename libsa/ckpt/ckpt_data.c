@@ -142,13 +142,9 @@ SA_EXPORT SaAisErrorT saCkptCheckpointWrite(SaCkptCheckpointHandleT checkpointHa
 	struct ckpt_checkpoint *cp;
 	struct ckpt_instance *ci;
 	uint64_t open_id;
-	SaAisErrorT err = ckpt_get(checkpointHandle, &cp, &ci, &open_id);
+	SaAisErrorT err = ckpt_get_for(checkpointHandle, SA_CKPT_CHECKPOINT_WRITE, &cp, &ci, &open_id);
 	if (err != SA_AIS_OK)
 		return err;
-	if ((cp->open_flags & SA_CKPT_CHECKPOINT_WRITE) == 0) {
-		ckpt_put(cp, ci);
-		return SA_AIS_ERR_ACCESS;
-	}
 	if (ioVector == NULL || numberOfElements == 0) {
 		ckpt_put(cp, ci);
 		return SA_AIS_ERR_INVALID_PARAM;
@@ -182,13 +178,9 @@ SA_EXPORT SaAisErrorT saCkptSectionOverwrite(SaCkptCheckpointHandleT checkpointH
 	struct ckpt_checkpoint *cp;
 	struct ckpt_instance *ci;
 	uint64_t open_id;
-	SaAisErrorT err = ckpt_get(checkpointHandle, &cp, &ci, &open_id);
+	SaAisErrorT err = ckpt_get_for(checkpointHandle, SA_CKPT_CHECKPOINT_WRITE, &cp, &ci, &open_id);
 	if (err != SA_AIS_OK)
 		return err;
-	if ((cp->open_flags & SA_CKPT_CHECKPOINT_WRITE) == 0) {
-		ckpt_put(cp, ci);
-		return SA_AIS_ERR_ACCESS;
-	}
 	struct ais_req_ckpt_overwrite req;
 	memset(&req, 0, sizeof req);
 	req.header.id = AIS_CKPT_OVERWRITE;
@@ -266,13 +258,9 @@ SA_EXPORT SaAisErrorT saCkptCheckpointRead(SaCkptCheckpointHandleT checkpointHan
 	struct ckpt_checkpoint *cp;
 	struct ckpt_instance *ci;
 	uint64_t open_id;
-	SaAisErrorT err = ckpt_get(checkpointHandle, &cp, &ci, &open_id);
+	SaAisErrorT err = ckpt_get_for(checkpointHandle, SA_CKPT_CHECKPOINT_READ, &cp, &ci, &open_id);
 	if (err != SA_AIS_OK)
 		return err;
-	if ((cp->open_flags & SA_CKPT_CHECKPOINT_READ) == 0) {
-		ckpt_put(cp, ci);
-		return SA_AIS_ERR_ACCESS;
-	}
 	if (ioVector == NULL || numberOfElements == 0) {
 		ckpt_put(cp, ci);
 		return SA_AIS_ERR_INVALID_PARAM;

@@ -52,6 +52,17 @@ void ckpt_put(struct ckpt_checkpoint *cp, struct ckpt_instance *ci)
 	sa_handle_put(cp);
 }
 
+SaAisErrorT ckpt_get_for(SaCkptCheckpointHandleT h, SaCkptCheckpointOpenFlagsT flag,
+	struct ckpt_checkpoint **cp, struct ckpt_instance **ci, uint64_t *open_id)
+{
+	SaAisErrorT err = ckpt_get(h, cp, ci, open_id);
+	if (err == SA_AIS_OK && ((*cp)->open_flags & flag) == 0) {
+		ckpt_put(*cp, *ci);
+		return SA_AIS_ERR_ACCESS;
+	}
+	return err;
+}
+
 static bool iter_of_checkpoint(void *instance, void *arg)
 {
 	return ((struct ckpt_iter *)instance)->checkpoint == *(SaCkptCheckpointHandleT *)arg;

@@ -49,6 +49,11 @@ extern struct sa_handle_table ckpt_iters;
 SaAisErrorT ckpt_get(SaCkptCheckpointHandleT h, struct ckpt_checkpoint **cp,
 	struct ckpt_instance **ci, uint64_t *open_id);
 void ckpt_put(struct ckpt_checkpoint *cp, struct ckpt_instance *ci);
+/* ckpt_get() for an operation that needs the checkpoint opened with `flag`
+ * (SA_CKPT_CHECKPOINT_READ or _WRITE): SA_AIS_ERR_ACCESS, nothing held, if it
+ * was not. */
+SaAisErrorT ckpt_get_for(SaCkptCheckpointHandleT h, SaCkptCheckpointOpenFlagsT flag,
+	struct ckpt_checkpoint **cp, struct ckpt_instance **ci, uint64_t *open_id);
 
 /* Unlinks the section iterators of a checkpoint handle. */
 void ckpt_drop_iters_of_checkpoint(SaCkptCheckpointHandleT h);

@@ -41,13 +41,9 @@ SA_EXPORT SaAisErrorT saCkptSectionCreate(SaCkptCheckpointHandleT checkpointHand
 	struct ckpt_checkpoint *cp;
 	struct ckpt_instance *ci;
 	uint64_t open_id;
-	SaAisErrorT err = ckpt_get(checkpointHandle, &cp, &ci, &open_id);
+	SaAisErrorT err = ckpt_get_for(checkpointHandle, SA_CKPT_CHECKPOINT_WRITE, &cp, &ci, &open_id);
 	if (err != SA_AIS_OK)
 		return err;
-	if ((cp->open_flags & SA_CKPT_CHECKPOINT_WRITE) == 0) {
-		ckpt_put(cp, ci);
-		return SA_AIS_ERR_ACCESS;
-	}
 
 	SaCkptSectionIdT *sid = sectionCreationAttributes->sectionId;
 	bool generated = sid->idLen == 0;
@@ -84,13 +80,9 @@ static SaAisErrorT section_call(SaCkptCheckpointHandleT checkpointHandle, uint32
 	struct ckpt_checkpoint *cp;
 	struct ckpt_instance *ci;
 	uint64_t open_id;
-	SaAisErrorT err = ckpt_get(checkpointHandle, &cp, &ci, &open_id);
+	SaAisErrorT err = ckpt_get_for(checkpointHandle, SA_CKPT_CHECKPOINT_WRITE, &cp, &ci, &open_id);
 	if (err != SA_AIS_OK)
 		return err;
-	if ((cp->open_flags & SA_CKPT_CHECKPOINT_WRITE) == 0) {
-		ckpt_put(cp, ci);
-		return SA_AIS_ERR_ACCESS;
-	}
 	struct ais_req_ckpt_section req;
 	memset(&req, 0, sizeof req);
 	req.header.id = id;
