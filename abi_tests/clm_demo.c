@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <saAis.h>
@@ -51,10 +52,15 @@ int main(void)
 	for (SaUint32T i = 0; i < buf.numberOfItems; i++) {
 		const SaClmClusterNodeT *n = &buf.notification[i].clusterNode;
 		char addr[INET6_ADDRSTRLEN];
-		printf("node %u  address %s  name %.*s  member %s  boot %lld\n",
+		char boot[32] = "?";
+		time_t secs = (time_t)(n->bootTimestamp / SA_TIME_ONE_SECOND);
+		struct tm tm;
+		if (gmtime_r(&secs, &tm) != NULL)
+			strftime(boot, sizeof boot, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		printf("node %u  address %s  name %.*s  member %s  joined in view %llu  booted %s\n",
 			(unsigned)n->nodeId, address(&n->nodeAddress, addr, sizeof addr),
 			(int)n->nodeName.length, (const char *)n->nodeName.value,
-			n->member ? "yes" : "no", (long long)n->bootTimestamp);
+			n->member ? "yes" : "no", (unsigned long long)n->initialViewNumber, boot);
 	}
 	free(buf.notification);
 
