@@ -51,9 +51,10 @@ def test_tree(prefix: Path) -> None:
                 "include/saAis/saClm.h", "include/saAis/saCkpt.h", "include/saAis/saAmf.h",
                 "lib/libSaCkpt.so.2", "lib/pkgconfig/libSaCkpt.pc", "lib/libevs.so.2",
                 "lib/pkgconfig/libevs.pc", "include/saAis/evs.h",
-                # what bin/aisexec loads: the totem core and transport with their API headers
+                # what bin/aisexec loads: totem core, transport and driver fast path, with API headers
                 "lib/aisexec/libtotemcore.so", "lib/aisexec/totem_core.h",
-                "lib/aisexec/libtotemnet.so", "lib/aisexec/totemnet.h"):
+                "lib/aisexec/libtotemnet.so", "lib/aisexec/totemnet.h",
+                "lib/aisexec/libtotemdrv.so", "lib/aisexec/totemdrv.h"):
         assert (prefix / rel).exists(), rel
     assert os.readlink(prefix / "lib/libSaClm.so.2") == "libSaClm.so.2.0.0"
     assert os.access(prefix / "bin/aisexec", os.X_OK)

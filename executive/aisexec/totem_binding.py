@@ -1,11 +1,12 @@
-"""cffi bindings (ABI mode) of the compiled totem core and of its UDP transport.
+"""cffi bindings (ABI mode) of the compiled totem core, its UDP transport and the
+driver's C fast path (libtotemdrv).
 
-Both C libraries publish a header that cffi's cdef reads as it is (totem_core.h between
-its TC_CDEF markers, totemnet.h whole), so no declaration is restated here.
+The C libraries publish headers that cffi's cdef reads as they are (totem_core.h between
+its TC_CDEF markers, totemnet.h and totemdrv.h whole), so no declaration is restated here.
 
 Where they are found: $AISEXEC_LIBDIR if set; else, installed, the directory above this
 package (PREFIX/lib/aisexec); else, in a checkout, the meson build directory
-(build/executive/{totem,totemnet}; $AISEXEC_BUILD names another build directory).
+(build/executive/{totem,totemnet,totemdrv}; $AISEXEC_BUILD names another build directory).
 """
 
 from __future__ import annotations
@@ -48,16 +49,20 @@ def _core_cdef(text: str) -> str:
 
 
 class Bindings:
-    """The two libraries, loaded once per process."""
+    """The three libraries, loaded once per process."""
 
     def __init__(self) -> None:
         self.ffi = cffi.FFI()
         core_so, core_h = _locate("libtotemcore.so", "totem_core.h", "totem")
         net_so, net_h = _locate("libtotemnet.so", "totemnet.h", "totemnet")
+        drv_so, drv_h = _locate("libtotemdrv.so", "totemdrv.h", "totemdrv")
         self.ffi.cdef(_core_cdef(core_h.read_text()))
         self.ffi.cdef(net_h.read_text())
+        self.ffi.cdef(drv_h.read_text())
         self.core: Any = self.ffi.dlopen(str(core_so))
         self.net: Any = self.ffi.dlopen(str(net_so))
+        # after the two above: its DT_NEEDED entries resolve to them by soname
+        self.drv: Any = self.ffi.dlopen(str(drv_so))
 
 
 _bindings: Bindings | None = None

@@ -1,16 +1,19 @@
 """The Totem-backed cluster: drives the compiled core with the UDP transport on the
 executive's event loop (shared/docs/totem.md §8.2).
 
-The core performs no I/O: this driver feeds it received packets and the time, runs its
-timers with one loop timer, and executes its actions in order: SEND through the
-transport (own multicasts are looped back into the core in memory, §5.1), DELIVER and
-CONFCHG to the services, PERSIST of the ring sequence (made durable in a worker thread
-while later actions wait: the loop never blocks on the disk).
+The core performs no I/O.  The hot loop runs in C (libtotemdrv, executive/totemdrv):
+td_poll drains the transport into the core, td_timeout runs its timers, td_submit
+queues a multicast, and each executes the core's actions strictly in order: SEND through
+the transport (own multicasts are looped back into the core in memory, §5.1) right
+there, everything else (DELIVER, CONFCHG, PERSIST, LOG) copied out as records, in order.
 
-Action payloads are valid only until the next call into the core, so each batch is
-copied into a FIFO before anything is executed; executing may call into the core again
-(a service multicasts from its delivery handler, an own multicast is looped back), which
-appends to the same FIFO and keeps the order.
+The records are copied into a FIFO before anything is executed: executing may call into
+td again (a service multicasts from its delivery handler), which appends to the same
+FIFO and keeps the order.  PERSIST of the ring sequence: td returns it as its last
+record and holds every later action (sends included) unexecuted; this driver makes the
+sequence durable in a worker thread (the loop never blocks on the disk) and then calls
+td_persist_done, which executes the held actions in order.  While td is held it refuses
+packets and timers (the readers are paused), but still queues submits.
 """
 
 from __future__ import annotations
@@ -30,16 +33,9 @@ from .totem_binding import bindings
 
 log = get_logger("TOTEM")
 
-_BATCH = 256
-_RX_BATCH = 64
-
-
-@dataclass
-class _Send:
-    dest: int  # 0: multicast (to the ring), else a node id
-    data: bytes
-    flush: bool
-    loopback: bool
+_OUT = 256  # records fetched per td call (td_more fetches the rest)
+_MASK = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 7)  # DELIVER, CONFCHG, PERSIST, LOG
+_HELD = -16  # TD_HELD
 
 
 @dataclass
@@ -61,14 +57,16 @@ class TotemCluster(Cluster):
         self.run_dir = run_dir
         self.isolated = isolated
         b = bindings()
-        self.ffi, self.C, self.N = b.ffi, b.core, b.net
+        self.ffi, self.C, self.N, self.D = b.ffi, b.core, b.net, b.drv
         self.core: Any = None
         self.tn: Any = None
-        self._acts = self.ffi.new(f"struct tc_action[{_BATCH}]")
-        self._rx = self.ffi.new(f"struct tn_rx[{_RX_BATCH}]")
+        self.td: Any = None
+        self._out = self.ffi.new(f"struct td_record[{_OUT}]")
+        self._nout = self.ffi.new("int *")
         self._fifo: deque[Any] = deque()
         self._running_fifo = False
         self._held = False  # a PERSIST is being made durable: actions wait
+        self._rx_paused = False  # td refused input while held: readers removed
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0
         self._downcheck: asyncio.TimerHandle | None = None
@@ -175,6 +173,10 @@ class TotemCluster(Cluster):
                                      int.from_bytes(os.urandom(8), "little"))
         if self.core == self.ffi.NULL:
             raise RuntimeError("totem core: cannot create (configuration or memory)")
+        self.td = self.D.td_create(self.core, self.tn, self.local_nodeid)
+        if self.td == self.ffi.NULL:
+            raise RuntimeError("totem driver: cannot create")
+        self.D.td_set_output_mask(self.td, _MASK)
         log.info("Totem on %s (%s) port %d, node id %d, secauth %s, transport %s",
                  self.ffi.string(info.local_addr).decode(), self.ffi.string(info.ifname).decode() or "-",
                  info.port, self.local_nodeid, "on" if self.cfg.secauth else "off", self.cfg.transport)
@@ -195,9 +197,10 @@ class TotemCluster(Cluster):
             if h is not None:
                 h.cancel()
         self._unwatch_fds()
+        self.D.td_destroy(self.td)
         self.N.tn_destroy(self.tn)
         self.C.tc_destroy(self.core)
-        self.core = self.tn = None
+        self.core = self.tn = self.td = None
 
     def _watch_fds(self) -> None:
         assert self._loop is not None
@@ -209,9 +212,11 @@ class TotemCluster(Cluster):
 
     def _unwatch_fds(self) -> None:
         assert self._loop is not None
-        for fd in self._fds:
-            self._loop.remove_reader(fd)
+        if not self._rx_paused:
+            for fd in self._fds:
+                self._loop.remove_reader(fd)
         self._fds = []
+        self._rx_paused = False
 
     def _check_iface(self) -> None:
         if self._stopped:
@@ -231,77 +236,92 @@ class TotemCluster(Cluster):
     def _on_readable(self) -> None:
         if self._stopped:
             return
-        rx = self._rx
-        core_input = self.C.tc_input
-        while True:
-            n = self.N.tn_recv(self.tn, rx, _RX_BATCH)
-            if n <= 0:
-                break
-            now = _now_ms()
-            for i in range(n):
-                e = rx[i]
-                core_input(self.core, now, e.nodeid, e.data, e.len)
-                self._drain()
-            if n < _RX_BATCH:
-                break
-        self._run()
+        n = self.D.td_poll(self.td, _now_ms(), self._out, _OUT)
+        if n == _HELD:  # a PERSIST is outstanding: leave the packets in the socket
+            self._pause_rx()
+            return
+        if n:
+            self._take(n)
+        if self._fifo:
+            self._run()
         self._rearm()
+
+    def _pause_rx(self) -> None:
+        assert self._loop is not None
+        if not self._rx_paused:
+            self._rx_paused = True
+            for fd in self._fds:
+                self._loop.remove_reader(fd)
+
+    def _resume_rx(self) -> None:
+        assert self._loop is not None
+        if self._rx_paused:
+            self._rx_paused = False
+            for fd in self._fds:
+                self._loop.add_reader(fd, self._on_readable)
 
     def _on_timer(self) -> None:
         self._timer = None
         if self._stopped:
             return
-        self.C.tc_timeout(self.core, _now_ms())
-        self._pump()
+        n = self.D.td_timeout(self.td, _now_ms(), self._out, _OUT)
+        if n == _HELD:  # rearmed when the PERSIST completes
+            return
+        self._take(n)
+        self._run()
+        self._rearm()
 
     def mcast(self, service_id: int, payload: bytes) -> bool:
         if self.core is None or self._stopped:
             return False
-        if self.C.tc_submit(self.core, _now_ms(), service_id, payload, len(payload), 0) != 0:
-            return False
-        self._drain()
+        rc = self.D.td_submit(self.td, _now_ms(), service_id, payload, len(payload), 0,
+                              self._out, _OUT, self._nout)
+        self._take(self._nout[0])
         if not self._running_fifo:
             self._run()
             self._rearm()
-        return True
+        return rc == 0
 
     def queue_space(self) -> int:
         return int(self.C.tc_queue_space(self.core)) if self.core is not None else 0
 
     # -- actions ----------------------------------------------------------------
     def _pump(self) -> None:
-        self._drain()
+        """After a direct core call (start, leave, link state): run its actions."""
+        n = self.D.td_pump(self.td, _now_ms(), self._out, _OUT)
+        if n != _HELD:
+            self._take(n)
         self._run()
         self._rearm()
 
-    def _drain(self) -> None:
-        """Copy every pending action of the core into the FIFO."""
-        ffi, acts, fifo = self.ffi, self._acts, self._fifo
-        C = self.C
-        while True:
-            n = C.tc_actions(self.core, acts, _BATCH)
+    def _take(self, n: int) -> None:
+        """Copy the records of the last td call (and any it could not return) into the
+        FIFO.  Nothing runs in between: the records are valid until the next td call."""
+        if n < 0:
+            if n != _HELD:
+                log.error("totem driver failed (%d): out of memory", n)
+            return
+        ffi, out, fifo = self.ffi, self._out, self._fifo
+        while n > 0:
             for i in range(n):
-                a = acts[i]
+                a = out[i]
                 t = a.type
                 if t == 2:  # TC_ACT_DELIVER
                     fifo.append((a.node, a.channel, ffi.buffer(a.data, a.len)[:]))
-                elif t == 1:  # TC_ACT_SEND
-                    kind = a.kind
-                    fifo.append(_Send(0 if kind != 3 else a.node, ffi.buffer(a.data, a.len)[:],
-                                      kind == 2, kind != 3))
                 elif t == 3:  # TC_ACT_CONFCHG
                     fifo.append(ConfChg(
                         transitional=a.kind == 0,
                         members=tuple(a.members[j] for j in range(a.n_members)),
                         left=tuple(a.left[j] for j in range(a.n_left)),
                         joined=tuple(a.joined[j] for j in range(a.n_joined)),
-                        ring_id=RingId(seq=a.ring.seq, rep=a.ring.rep)))
+                        ring_id=RingId(seq=a.ring_seq, rep=a.ring_rep)))
                 elif t == 4:  # TC_ACT_PERSIST
                     fifo.append(_Persist(a.seq))
                 elif t == 7:  # TC_ACT_LOG
                     self._log(a)
-            if n < _BATCH:
+            if n < _OUT:
                 break
+            n = self.D.td_more(self.td, out, _OUT)
 
     def _run(self) -> None:
         """Execute the FIFO in order (not re-entrant; stops at a PERSIST in progress)."""
@@ -315,28 +335,12 @@ class TotemCluster(Cluster):
                 if type(item) is tuple:
                     origin, channel, data = item
                     self._emit_deliver(origin, channel, data)
-                elif isinstance(item, _Send):
-                    self._send(item)
                 elif isinstance(item, ConfChg):
                     self._emit_confchg(item)
                 elif isinstance(item, _Persist):
                     self._persist(item.seq)
         finally:
             self._running_fifo = False
-
-    def _send(self, s: _Send) -> None:
-        data = s.data
-        if s.dest == 0:
-            if self.tn is not None:
-                self.N.tn_mcast(self.tn, data, len(data), self.N.TN_TX_FLUSH if s.flush else 0)
-            if s.loopback:  # our own multicasts come back to us in memory (§5.1)
-                self.C.tc_input(self.core, _now_ms(), self.local_nodeid, data, len(data))
-                self._drain()
-        elif s.dest == self.local_nodeid:
-            self.C.tc_input(self.core, _now_ms(), self.local_nodeid, data, len(data))
-            self._drain()
-        elif self.tn is not None:
-            self.N.tn_send_unicast(self.tn, s.dest, data, len(data))
 
     def _persist(self, seq: int) -> None:
         assert self._loop is not None
@@ -352,6 +356,9 @@ class TotemCluster(Cluster):
             if f.exception() is not None:
                 log.error("cannot store ring sequence %d in %s: %s", seq, self.run_dir, f.exception())
             if not self._stopped:
+                # td holds every action after the PERSIST: execute them now, in order
+                self._take(self.D.td_persist_done(self.td, _now_ms(), self._out, _OUT))
+                self._resume_rx()
                 self._run()
                 self._rearm()
 
@@ -359,13 +366,12 @@ class TotemCluster(Cluster):
 
     def _rearm(self) -> None:
         assert self._loop is not None
-        deadline = self.C.tc_next_deadline(self.core)
-        if deadline >= 2**63:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+        deadline = self.D.td_next_deadline(self.td)
+        if self._timer is not None and self._timer_at <= deadline:
+            # the deadlines move on with every token: an armed timer that fires early
+            # finds nothing expired and rearms, far cheaper than rescheduling per hop
             return
-        if self._timer is not None and self._timer_at == deadline:
+        if deadline >= 2**63:
             return
         if self._timer is not None:
             self._timer.cancel()

@@ -1,0 +1,103 @@
+/*
+ * totemdrv.h - public interface of libtotemdrv, the C fast path of the
+ * executive's totem driver (executive/totemdrv/README.md).
+ *
+ * Read verbatim by cffi's cdef() after totem_core.h (TC_CDEF slice) and
+ * totemnet.h, so it holds no #include, no #if, no include guard and no macro
+ * other than plain integer #defines.  C programs include totemdrv_c.h.
+ *
+ * A struct td sits on one core and one transport (both created and owned by the
+ * caller) and runs the hot loop: it drains the transport into the core and
+ * executes the core's actions strictly in order, in C: SEND actions go out
+ * through the transport (own multicasts and unicasts to self are looped back
+ * into the core in memory), every other action wanted by the output mask
+ * (DELIVER, CONFCHG, PERSIST, LOG, ...) is copied into a struct td_record for
+ * the caller, in order.
+ *
+ * PERSIST: the record is returned as the LAST record of the call and td becomes
+ * "held": every action after it (sends included) stays queued in td, unexecuted.
+ * While held, td_poll() and td_timeout() return TD_HELD without touching the
+ * transport or the core; td_submit() and td_pump() still hand the request to
+ * the core but only queue its actions.  After storing the ring sequence
+ * durably the caller calls td_persist_done(), which resumes executing the
+ * queue in order (and may stop at the next PERSIST).
+ *
+ * Records (and their data / member lists) stay valid until the next call of
+ * any td_* function.  A call returns at most max_out records; when it returns
+ * exactly max_out, fetch the rest with td_more() before doing anything else.
+ * Not thread-safe; one event loop owns one struct td.
+ */
+
+/* returned instead of a record count while a PERSIST is outstanding */
+#define TD_HELD -16
+#define TD_ENOMEM -12
+#define TD_EINVAL -22
+
+/* default output mask: every action type except SEND (bit = 1 << type) */
+#define TD_MASK_DEFAULT 0xfffffffd
+
+struct tc_core;
+struct tn;
+struct td;
+
+struct td_record {
+    uint32_t type;              /* enum tc_action_type (never TC_ACT_SEND) */
+    uint32_t kind;
+    uint32_t node;
+    uint32_t channel;
+    uint32_t safe;
+    uint32_t code;
+    uint64_t ring_seq;
+    uint32_t ring_rep;
+    uint32_t pad_;
+    uint64_t seq;
+    uint64_t arg;
+    uint64_t arg2;
+    const uint8_t *data;        /* DELIVER payload (copied into td) */
+    size_t len;
+    const uint32_t *members;    /* CONFCHG lists (copied into td) */
+    size_t n_members;
+    const uint32_t *left;
+    size_t n_left;
+    const uint32_t *joined;
+    size_t n_joined;
+};
+
+struct td_stats {
+    uint64_t polls;
+    uint64_t rx_packets;        /* fed to the core by td_poll */
+    uint64_t tx_mcast;          /* SEND multicasts executed (flush included) */
+    uint64_t tx_unicast;        /* SEND unicasts to other nodes */
+    uint64_t loopbacks;         /* own multicasts / self unicasts fed back */
+    uint64_t records;           /* records produced */
+    uint64_t persists;
+    uint64_t held_refusals;     /* td_poll / td_timeout refused while held */
+    uint64_t queue_peak;        /* most actions queued at once */
+};
+
+/* NULL on allocation failure.  tn may be NULL (sends are then dropped). */
+struct td *td_create(struct tc_core *core, struct tn *tn, uint32_t my_nodeid);
+void td_destroy(struct td *td);
+
+/* Which action types become records: bit (1 << type); SEND is never one. */
+void td_set_output_mask(struct td *td, uint32_t mask);
+
+/* Drain the transport into the core and run the actions.  Returns the number
+ * of records written to out, TD_HELD, or TD_ENOMEM. */
+int td_poll(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
+/* tc_timeout() then run the actions (TD_HELD while held). */
+int td_timeout(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
+/* tc_submit(); returns its result, *n_out gets the number of records. */
+int td_submit(struct td *td, uint64_t now_ms, uint8_t channel, const uint8_t *msg,
+              size_t len, int safe, struct td_record *out, int max_out, int *n_out);
+/* After the caller called the core itself (tc_start, tc_leave,
+ * tc_link_state, ...): collect and run its actions.  Returns records, or
+ * TD_HELD (the actions were queued). */
+int td_pump(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
+/* The PERSIST returned last is durable: resume the queued actions. */
+int td_persist_done(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
+/* The records a previous call could not return (count; 0 when none left). */
+int td_more(struct td *td, struct td_record *out, int max_out);
+int td_held(const struct td *td);
+uint64_t td_next_deadline(const struct td *td);
+void td_get_stats(const struct td *td, struct td_stats *out);
