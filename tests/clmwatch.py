@@ -79,12 +79,15 @@ class Watcher:
                     cur = None
                     self.cond.notify_all()
 
-    def wait_for(self, pred, timeout: float = 30, what: str = "") -> View:  # type: ignore[no-untyped-def]
-        """The first view (from the start) that satisfies pred."""
+    def wait_for(self, pred, timeout: float = 30, what: str = "",  # type: ignore[no-untyped-def]
+                 after: int = 0) -> View:
+        """The first view that satisfies pred, among the callbacks after the first `after`
+        ones (pass count() taken before an event, so that views from the start-up, when
+        nodes may briefly form smaller rings, do not match)."""
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
-                for v in self.views:
+                for v in self.views[after:]:
                     if pred(v):
                         return v
                 left = deadline - time.monotonic()
