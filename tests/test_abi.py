@@ -14,9 +14,6 @@ GEN_ABI = REPO / "abi_tests" / "gen_abi.py"
 TABLE = REPO / "abi_tests" / "abi_table.txt"
 INCLUDE_DIR = REPO / "include" / "saAis"
 
-pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is needed")
-
-
 def gen_abi(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(GEN_ABI), *args],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,8 +20,6 @@ COMPILERS = {
 
 def compile_source(tmp_path: Path, lang: str, source: str) -> Path:
     compiler, ext, flags = COMPILERS[lang]
-    if shutil.which(compiler) is None:
-        pytest.skip(f"{compiler} is not installed")
     src = tmp_path / f"unit.{ext}"
     obj = tmp_path / "unit.o"
     src.write_text(source)
@@ -57,8 +54,6 @@ def test_all_headers_together(tmp_path: Path, lang: str, order: str) -> None:
 
 def test_cxx_sees_c_linkage(tmp_path: Path) -> None:
     """From C++ every API function must be referenced by its plain C name."""
-    if shutil.which("nm") is None:
-        pytest.skip("nm is not installed")
     names = sorted(line.split()[1] for line in TABLE.read_text().splitlines() if line.startswith("proto "))
     assert names
     refs = ",\n".join(f"\treinterpret_cast<void (*)()>(&{name})" for name in names)
