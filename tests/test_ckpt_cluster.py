@@ -89,3 +89,18 @@ def test_join_gets_existing_checkpoints(cluster3: NsCluster) -> None:
     c.wait_members()
     expect = {f"s{k % SECTIONS:02d}": f"value-{k}" for k in w.acks}
     assert dump(c.nodes[2], "before-join") == expect
+
+
+@pytest.mark.parametrize("node", [0, 2])
+def test_conformance_programs_on_a_cluster(cluster3: NsCluster, node: int) -> None:
+    """The one-node conformance programs (all 22 functions, valid and invalid arguments)
+    give the same answers on a node of a 3-node cluster."""
+    from test_ckpt import PROGRAMS
+
+    c = cluster3
+    c.start()
+    c.wait_members()
+    for program in PROGRAMS:
+        r = c.nodes[node].run(str(TOP / "build" / "abi_tests" / "ckpt" / program), timeout=120)
+        assert r.returncode == 0, f"{program} on node {node}:\n{r.stdout}\n{r.stderr}"
+        assert " passed, 0 failed" in r.stdout, r.stdout
