@@ -19,12 +19,12 @@ if [ -n "$apt_pkgs" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q $apt_pkgs
 fi
 
-if ! "$PYTHON" -c 'import cffi, pycparser, yaml, cryptography, pytest' 2>/dev/null \
+if ! "$PYTHON" -c 'import cffi, pycparser, yaml, cryptography, pytest, uvloop' 2>/dev/null \
    || ! "$PYTHON" -m ruff --version >/dev/null 2>&1 \
    || ! "$PYTHON" -m mesonbuild.mesonmain --version >/dev/null 2>&1 \
    || ! command -v ninja >/dev/null 2>&1; then
     echo "install-deps: pip install"
-    "$PYTHON" -m pip install -q cffi pycparser pyyaml cryptography pytest ruff meson ninja
+    "$PYTHON" -m pip install -q cffi pycparser pyyaml cryptography uvloop pytest ruff meson ninja
 fi
 
 # members of group "ais" may use the executive without being root

@@ -170,8 +170,7 @@ class _Stream(asyncio.Protocol):
 
     # -- asyncio.Protocol ---------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]  (a stream transport)
         sock = transport.get_extra_info("socket")
         try:
             self.pid, self.uid, self.gid = _UCRED.unpack(

@@ -17,7 +17,8 @@ import fcntl
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from . import logsys
 from .cluster import Cluster, LocalCluster, local_identity
@@ -107,6 +108,22 @@ class Executive:
             await self.cluster.stop()
 
 
+def _run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """The executive's one event loop: uvloop's (libuv) when it is installed, which
+    costs less per loop turn and per socket operation than the stdlib's; the stdlib's
+    otherwise ($AISEXEC_LOOP=asyncio forces it)."""
+    if os.environ.get("AISEXEC_LOOP") != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                runner.run(main)
+            return
+    asyncio.run(main)
+
+
 def _daemonize() -> int:
     """Fork; the parent waits for a status line from the child and exits with it.
     Returns the write end of the status pipe in the child."""
@@ -182,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             os.close(devnull)
 
     try:
-        asyncio.run(executive.run(ready))
+        _run_loop(executive.run(ready))
     except (OSError, RuntimeError) as e:
         return fail(str(e))
     finally:
