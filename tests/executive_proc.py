@@ -47,9 +47,11 @@ def asan_env(env: dict[str, str]) -> dict[str, str]:
 
 class ExecutiveProcess:
     def __init__(self, tmp: Path, debug: bool = False, extra_conf: str = "",
-                 config_from_env: bool = False) -> None:
-        """config_from_env: pass the file as $OPENAIS_MAIN_CONFIG_FILE instead of -c."""
+                 config_from_env: bool = False, env: dict[str, str] | None = None) -> None:
+        """config_from_env: pass the file as $OPENAIS_MAIN_CONFIG_FILE instead of -c;
+        env: more environment for the executive."""
         self.tmp = tmp
+        self.extra_env = env or {}
         self.config_from_env = config_from_env
         self.socket = f"@aisexec-test-{os.getpid()}-{secrets.token_hex(4)}"
         self.run_dir = tmp / "run"
@@ -76,6 +78,7 @@ class ExecutiveProcess:
     def start(self, timeout: float = 15.0) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = str(TOP / "executive")
+        env.update(self.extra_env)
         if self.config_from_env:
             env["OPENAIS_MAIN_CONFIG_FILE"] = str(self.conf)
         with open(self.log, "ab") as logf:

@@ -118,3 +118,13 @@ def test_ring_seq_survives_restart(tmp_path: Path) -> None:
         c.close()
         assert ex.stop() == 0
     assert views[1] > views[0]
+
+
+def test_stdlib_event_loop(tmp_path: Path) -> None:
+    """Without uvloop (AISEXEC_LOOP=asyncio) the executive runs on asyncio's own loop."""
+    ex = ExecutiveProcess(tmp_path, env={"AISEXEC_LOOP": "asyncio"})
+    ex.start()
+    c = RawClient(ex.socket)
+    assert c.node_get()[0] == 1
+    c.close()
+    assert ex.stop() == 0
