@@ -23,6 +23,7 @@
 
 #define TD_ACT_BATCH 64
 #define TD_RX_BATCH 64
+#define TD_TX_BATCH 64          /* multicasts handed to the transport in one call */
 #define TD_POLL_ROUNDS 16       /* tn_recv batches per td_poll at most */
 #define NO_OFF ((size_t)-1)
 
@@ -61,6 +62,11 @@ struct td {
 	struct td_stats st;
 	struct tc_action acts[TD_ACT_BATCH];
 	struct tn_rx rx[TD_RX_BATCH];
+	/* multicasts executed but not yet sent: one sendmmsg for a token visit's frames.
+	 * Their data stays in the queue arena (offsets: collect() may move it). */
+	struct tn_tx tx[TD_TX_BATCH];
+	size_t tx_off[TD_TX_BATCH];
+	int ntx;
 };
 
 /* ---- storage -------------------------------------------------------------- */
@@ -182,23 +188,40 @@ static void loopback(struct td *td, uint64_t now, size_t data_off, size_t len)
 	collect(td);
 }
 
-/* Execute the queue from its head until it is empty or a PERSIST holds it. */
+/* Send the multicasts executed so far, in order, with one transport call. */
+static void flush_tx(struct td *td)
+{
+	if (td->ntx == 0)
+		return;
+	for (int i = 0; i < td->ntx; i++)
+		td->tx[i].data = at(&td->qa, td->tx_off[i]);
+	if (td->tn != NULL)
+		tn_send_batch(td->tn, td->tx, td->ntx, NULL);
+	td->ntx = 0;
+}
+
+/* Execute the queue from its head until it is empty or a PERSIST holds it.
+ * Multicasts are batched: a token for another node sends them first (it must
+ * not overtake them), and they all leave before run() returns (records reach
+ * the caller only after that, and a PERSIST stops the loop). */
 static void run(struct td *td, uint64_t now)
 {
 	while (!td->held && td->q.head < td->q.n) {
 		struct ent e = td->q.v[td->q.head++];  /* a copy: the vector may move */
 		if (e.r.type == TC_ACT_SEND) {
-			const uint8_t *p = at(&td->qa, e.data_off);
 			if (e.r.kind == TC_DEST_UNICAST && e.r.node != td->me) {
+				flush_tx(td);
 				if (td->tn != NULL)
-					tn_send_unicast(td->tn, e.r.node, p, e.r.len);
+					tn_send_unicast(td->tn, e.r.node, at(&td->qa, e.data_off), e.r.len);
 				td->st.tx_unicast++;
 			} else if (e.r.kind == TC_DEST_UNICAST) {
 				loopback(td, now, e.data_off, e.r.len);
 			} else {
-				if (td->tn != NULL)
-					tn_mcast(td->tn, p, e.r.len,
-					         e.r.kind == TC_DEST_MCAST_FLUSH ? TN_TX_FLUSH : 0);
+				if (td->ntx == TD_TX_BATCH)
+					flush_tx(td);
+				td->tx[td->ntx] = (struct tn_tx){ .len = e.r.len, .dest = TN_DEST_MCAST,
+					.flags = e.r.kind == TC_DEST_MCAST_FLUSH ? TN_TX_FLUSH : 0 };
+				td->tx_off[td->ntx++] = e.data_off;
 				td->st.tx_mcast++;
 				loopback(td, now, e.data_off, e.r.len);
 			}
@@ -219,6 +242,7 @@ static void run(struct td *td, uint64_t now)
 			}
 		}
 	}
+	flush_tx(td);   /* before the arena is reused */
 	if (td->q.head == td->q.n) {
 		td->q.head = td->q.n = 0;
 		td->qa.len = 0;
