@@ -65,7 +65,8 @@ class Node:
         self.conf.write_text(CONF.format(
             secauth="on" if c.secauth else "off", token=c.token, consensus=int(c.token * 1.2),
             net=c.net, mcast=c.mcast, run_dir=self.dir / "run", debug="on" if c.debug else "off",
-            totem_extra=f"    keyfile: {c.keyfile}\n" if c.secauth else ""))
+            totem_extra=(f"    keyfile: {c.keyfile}\n" if c.secauth else "")
+            + "".join(f"    {k}: {v}\n" for k, v in c.totem_options.items())))
 
     def exec_args(self, *argv: str) -> list[str]:
         return ["ip", "netns", "exec", self.ns, *argv]
@@ -128,12 +129,13 @@ _PROBE = ("import socket,sys\ns=socket.socket(socket.AF_UNIX)\n"
 
 class NsCluster:
     def __init__(self, n: int, tmp: Path, secauth: bool = False, token: int = 1000,
-                 debug: bool = False) -> None:
+                 debug: bool = False, totem_options: dict[str, str] | None = None) -> None:
         self.tag = "ais" + secrets.token_hex(3)
         self.tmp = tmp
         self.secauth = secauth
         self.token = token
         self.debug = debug
+        self.totem_options = totem_options or {}  # more totem {} keys for every node
         r = secrets.randbelow(200) + 20
         self.net = f"10.{r}.{secrets.randbelow(250) + 1}"
         self.mcast = f"239.{r}.{secrets.randbelow(250) + 1}.1"

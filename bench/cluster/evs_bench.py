@@ -1,6 +1,7 @@
 """EVS throughput on a 3-node namespace cluster (not a test: prints numbers).
 
     python3 bench/cluster/evs_bench.py [--seconds 3] [--nodes 3] [--profile DIR]
+                                       [--totem KEY=VALUE ...]
 
 For secauth off and on, with one sender and with a sender on every node: an evs_recv on
 every node counts what it receives per message size (1 B .. 64 KB); the table shows the
@@ -65,6 +66,8 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=3.0)
     p.add_argument("--nodes", type=int, default=3)
     p.add_argument("--profile", type=Path)
+    p.add_argument("--totem", action="append", default=[], metavar="KEY=VALUE",
+                   help="a totem {} option for every node (e.g. window_size=120)")
     a = p.parse_args()
     if not (BIN / "evs_send").exists():
         print(f"{BIN} is not built: run `make`", file=sys.stderr)
@@ -74,7 +77,8 @@ def main() -> int:
     rows = []
     for secauth in (False, True):
         with tempfile.TemporaryDirectory() as tmp:
-            c = NsCluster(a.nodes, Path(tmp), secauth=secauth)
+            options = dict(kv.split("=", 1) for kv in a.totem)
+            c = NsCluster(a.nodes, Path(tmp), secauth=secauth, totem_options=options)
             try:
                 c.start()
                 c.wait_members()
