@@ -34,8 +34,6 @@ from .totem_binding import bindings
 log = get_logger("TOTEM")
 
 _OUT = 256  # records fetched per td call (td_more fetches the rest)
-_MASK = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 7)  # DELIVER, CONFCHG, PERSIST, LOG
-_HELD = -16  # TD_HELD
 
 
 @dataclass
@@ -56,8 +54,13 @@ class TotemCluster(Cluster):
         self.cfg = cfg
         self.run_dir = run_dir
         self.isolated = isolated
-        b = bindings()
+        b = bindings()  # loaded here, not at import: a one-node executive needs none of it
         self.ffi, self.C, self.N, self.D = b.ffi, b.core, b.net, b.drv
+        # values of the C headers, read through cffi (one definition)
+        self._HELD = b.drv.TD_HELD
+        c = b.core
+        self._MASK = ((1 << c.TC_ACT_DELIVER) | (1 << c.TC_ACT_CONFCHG) | (1 << c.TC_ACT_PERSIST)
+                      | (1 << c.TC_ACT_LOG))  # the records this driver takes
         self.core: Any = None
         self.tn: Any = None
         self.td: Any = None
@@ -176,7 +179,7 @@ class TotemCluster(Cluster):
         self.td = self.D.td_create(self.core, self.tn, self.local_nodeid)
         if self.td == self.ffi.NULL:
             raise RuntimeError("totem driver: cannot create")
-        self.D.td_set_output_mask(self.td, _MASK)
+        self.D.td_set_output_mask(self.td, self._MASK)
         log.info("Totem on %s (%s) port %d, node id %d, secauth %s, transport %s",
                  self.ffi.string(info.local_addr).decode(), self.ffi.string(info.ifname).decode() or "-",
                  info.port, self.local_nodeid, "on" if self.cfg.secauth else "off", self.cfg.transport)
@@ -237,7 +240,7 @@ class TotemCluster(Cluster):
         if self._stopped:
             return
         n = self.D.td_poll(self.td, _now_ms(), self._out, _OUT)
-        if n == _HELD:  # a PERSIST is outstanding: leave the packets in the socket
+        if n == self._HELD:  # a PERSIST is outstanding: leave the packets in the socket
             self._pause_rx()
             return
         if n:
@@ -265,7 +268,7 @@ class TotemCluster(Cluster):
         if self._stopped:
             return
         n = self.D.td_timeout(self.td, _now_ms(), self._out, _OUT)
-        if n == _HELD:  # rearmed when the PERSIST completes
+        if n == self._HELD:  # rearmed when the PERSIST completes
             return
         self._take(n)
         self._run()
@@ -282,14 +285,11 @@ class TotemCluster(Cluster):
             self._rearm()
         return rc == 0
 
-    def queue_space(self) -> int:
-        return int(self.C.tc_queue_space(self.core)) if self.core is not None else 0
-
     # -- actions ----------------------------------------------------------------
     def _pump(self) -> None:
         """After a direct core call (start, leave, link state): run its actions."""
         n = self.D.td_pump(self.td, _now_ms(), self._out, _OUT)
-        if n != _HELD:
+        if n != self._HELD:
             self._take(n)
         self._run()
         self._rearm()
@@ -298,26 +298,27 @@ class TotemCluster(Cluster):
         """Copy the records of the last td call (and any it could not return) into the
         FIFO.  Nothing runs in between: the records are valid until the next td call."""
         if n < 0:
-            if n != _HELD:
+            if n != self._HELD:
                 log.error("totem driver failed (%d): out of memory", n)
             return
-        ffi, out, fifo = self.ffi, self._out, self._fifo
+        ffi, out, fifo, c = self.ffi, self._out, self._fifo, self.C
+        deliver, confchg, persist, log_ = c.TC_ACT_DELIVER, c.TC_ACT_CONFCHG, c.TC_ACT_PERSIST, c.TC_ACT_LOG
         while n > 0:
             for i in range(n):
                 a = out[i]
                 t = a.type
-                if t == 2:  # TC_ACT_DELIVER
+                if t == deliver:
                     fifo.append((a.node, a.channel, ffi.buffer(a.data, a.len)[:]))
-                elif t == 3:  # TC_ACT_CONFCHG
+                elif t == confchg:
                     fifo.append(ConfChg(
-                        transitional=a.kind == 0,
+                        transitional=a.kind == c.TC_CONF_TRANSITIONAL,
                         members=tuple(a.members[j] for j in range(a.n_members)),
                         left=tuple(a.left[j] for j in range(a.n_left)),
                         joined=tuple(a.joined[j] for j in range(a.n_joined)),
                         ring_id=RingId(seq=a.ring_seq, rep=a.ring_rep)))
-                elif t == 4:  # TC_ACT_PERSIST
+                elif t == persist:
                     fifo.append(_Persist(a.seq))
-                elif t == 7:  # TC_ACT_LOG
+                elif t == log_:
                     self._log(a)
             if n < _OUT:
                 break
@@ -381,13 +382,13 @@ class TotemCluster(Cluster):
 
     def _log(self, a: Any) -> None:
         name = self.ffi.string(self.C.tc_log_code_name(a.code)).decode()
-        level = a.kind
+        level, c = a.kind, self.C
         msg = "%s (%d, %d)"
-        if level <= 3:
+        if level <= c.TC_LOG_ERROR:
             log.error(msg, name, a.arg, a.arg2)
-        elif level == 4:
+        elif level == c.TC_LOG_WARNING:
             log.warning(msg, name, a.arg, a.arg2)
-        elif level == 5:
+        elif level == c.TC_LOG_NOTICE:
             log.info(msg, name, a.arg, a.arg2)
         else:
             log.debug(msg, name, a.arg, a.arg2)
