@@ -135,6 +135,22 @@ static bool element_error(SaAisErrorT err)
 		err == SA_AIS_ERR_NO_SPACE;
 }
 
+/* A vector the library can send: SA_AIS_ERR_INVALID_PARAM otherwise, with the
+ * index of the first bad element in *erroneousVectorIndex (if given). */
+static SaAisErrorT vector_ok(const SaCkptIOVectorElementT *v, SaUint32T n, bool writing,
+	SaUint32T *erroneousVectorIndex)
+{
+	if (v == NULL || n == 0)
+		return SA_AIS_ERR_INVALID_PARAM;
+	SaUint32T bad = bad_element(v, n, writing);
+	if (bad < n) {
+		if (erroneousVectorIndex != NULL)
+			*erroneousVectorIndex = bad;
+		return SA_AIS_ERR_INVALID_PARAM;
+	}
+	return SA_AIS_OK;
+}
+
 SA_EXPORT SaAisErrorT saCkptCheckpointWrite(SaCkptCheckpointHandleT checkpointHandle,
 	const SaCkptIOVectorElementT *ioVector, SaUint32T numberOfElements,
 	SaUint32T *erroneousVectorIndex)
@@ -145,16 +161,10 @@ SA_EXPORT SaAisErrorT saCkptCheckpointWrite(SaCkptCheckpointHandleT checkpointHa
 	SaAisErrorT err = ckpt_get_for(checkpointHandle, SA_CKPT_CHECKPOINT_WRITE, &cp, &ci, &open_id);
 	if (err != SA_AIS_OK)
 		return err;
-	if (ioVector == NULL || numberOfElements == 0) {
+	err = vector_ok(ioVector, numberOfElements, true, erroneousVectorIndex);
+	if (err != SA_AIS_OK) {
 		ckpt_put(cp, ci);
-		return SA_AIS_ERR_INVALID_PARAM;
-	}
-	SaUint32T bad = bad_element(ioVector, numberOfElements, true);
-	if (bad < numberOfElements) {
-		if (erroneousVectorIndex != NULL)
-			*erroneousVectorIndex = bad;
-		ckpt_put(cp, ci);
-		return SA_AIS_ERR_INVALID_PARAM;
+		return err;
 	}
 	struct io_frame f;
 	err = io_build(&f, AIS_CKPT_WRITE, open_id, ioVector, numberOfElements, true);
@@ -261,16 +271,10 @@ SA_EXPORT SaAisErrorT saCkptCheckpointRead(SaCkptCheckpointHandleT checkpointHan
 	SaAisErrorT err = ckpt_get_for(checkpointHandle, SA_CKPT_CHECKPOINT_READ, &cp, &ci, &open_id);
 	if (err != SA_AIS_OK)
 		return err;
-	if (ioVector == NULL || numberOfElements == 0) {
+	err = vector_ok(ioVector, numberOfElements, false, erroneousVectorIndex);
+	if (err != SA_AIS_OK) {
 		ckpt_put(cp, ci);
-		return SA_AIS_ERR_INVALID_PARAM;
-	}
-	SaUint32T bad = bad_element(ioVector, numberOfElements, false);
-	if (bad < numberOfElements) {
-		if (erroneousVectorIndex != NULL)
-			*erroneousVectorIndex = bad;
-		ckpt_put(cp, ci);
-		return SA_AIS_ERR_INVALID_PARAM;
+		return err;
 	}
 	struct io_frame f;
 	err = io_build(&f, AIS_CKPT_READ, open_id, ioVector, numberOfElements, false);
