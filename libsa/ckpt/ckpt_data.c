@@ -182,8 +182,7 @@ SA_EXPORT SaAisErrorT saCkptCheckpointWrite(SaCkptCheckpointHandleT checkpointHa
 SA_EXPORT SaAisErrorT saCkptSectionOverwrite(SaCkptCheckpointHandleT checkpointHandle,
 	const SaCkptSectionIdT *sectionId, const void *dataBuffer, SaSizeT dataSize)
 {
-	if (sectionId == NULL || (sectionId->idLen > 0 && sectionId->id == NULL) ||
-	    (dataBuffer == NULL && dataSize > 0))
+	if (!ckpt_section_id_ok(sectionId) || (dataBuffer == NULL && dataSize > 0))
 		return SA_AIS_ERR_INVALID_PARAM;
 	struct ckpt_checkpoint *cp;
 	struct ckpt_instance *ci;

@@ -24,6 +24,11 @@ size_t ckpt_pad(size_t n)
 	return (AIS_CKPT_PAD - n % AIS_CKPT_PAD) % AIS_CKPT_PAD;
 }
 
+bool ckpt_section_id_ok(const SaCkptSectionIdT *id)
+{
+	return id != NULL && (id->idLen == 0 || id->id != NULL);
+}
+
 SaAisErrorT ckpt_get(SaCkptCheckpointHandleT h, struct ckpt_checkpoint **cp_out,
 	struct ckpt_instance **ci_out, uint64_t *open_id)
 {

@@ -62,6 +62,9 @@ void ckpt_drop_all_of(SaCkptHandleT lib);
 
 /* Bytes of padding after n bytes of a variable part (ipc_wire.h: AIS_CKPT_PAD). */
 size_t ckpt_pad(size_t n);
+/* A section id is usable when its bytes are there (the default section,
+ * idLen 0, needs none). */
+bool ckpt_section_id_ok(const SaCkptSectionIdT *id);
 extern const unsigned char ckpt_zeros[AIS_CKPT_PAD];
 
 /* Creation attributes and open flags, as saCkptCheckpointOpen[Async] check them. */

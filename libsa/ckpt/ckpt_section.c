@@ -6,13 +6,6 @@
 #include "ckpt_internal.h"
 #include "export.h"
 
-/* A section id is usable when its bytes are there (the default section,
- * idLen 0, needs none). */
-static bool id_ok(const SaCkptSectionIdT *id)
-{
-	return id != NULL && (id->idLen == 0 || id->id != NULL);
-}
-
 /* The generated id goes to the caller in memory from malloc(): B.01.01 leaves
  * it to the process to free. */
 static SaAisErrorT take_generated(SaCkptSectionIdT *id, const void *frame, size_t size)
@@ -35,7 +28,7 @@ SA_EXPORT SaAisErrorT saCkptSectionCreate(SaCkptCheckpointHandleT checkpointHand
 	SaCkptSectionCreationAttributesT *sectionCreationAttributes,
 	const void *initialData, SaSizeT initialDataSize)
 {
-	if (sectionCreationAttributes == NULL || !id_ok(sectionCreationAttributes->sectionId) ||
+	if (sectionCreationAttributes == NULL || !ckpt_section_id_ok(sectionCreationAttributes->sectionId) ||
 	    (initialData == NULL && initialDataSize > 0))
 		return SA_AIS_ERR_INVALID_PARAM;
 	struct ckpt_checkpoint *cp;
@@ -75,7 +68,7 @@ SA_EXPORT SaAisErrorT saCkptSectionCreate(SaCkptCheckpointHandleT checkpointHand
 static SaAisErrorT section_call(SaCkptCheckpointHandleT checkpointHandle, uint32_t id,
 	const SaCkptSectionIdT *sectionId, SaTimeT expirationTime)
 {
-	if (!id_ok(sectionId))
+	if (!ckpt_section_id_ok(sectionId))
 		return SA_AIS_ERR_INVALID_PARAM;
 	struct ckpt_checkpoint *cp;
 	struct ckpt_instance *ci;
