@@ -70,6 +70,7 @@ static void test_open_async(SaCkptHandleT h, SaCkptHandleT nocb)
 
 	/* synchronize: an asynchronous checkpoint whose active replica the service chose */
 	EXPECT(saCkptCheckpointSynchronize(c, SEC), SA_AIS_OK);
+	EXPECT(saCkptCheckpointSynchronize(c, 0), SA_AIS_OK);	/* 0: no limit (openais 0.80) */
 	EXPECT(saCkptCheckpointSynchronize(c, -1), SA_AIS_ERR_INVALID_PARAM);
 	EXPECT(saCkptCheckpointSynchronize(0, SEC), SA_AIS_ERR_BAD_HANDLE);
 	EXPECT(saCkptCheckpointSynchronizeAsync(c, 99), SA_AIS_OK);

@@ -1,6 +1,7 @@
 /* CKPT: the three handle tables and what the API functions share about them. */
 #include <stdlib.h>
 
+#include "call.h"
 #include "ckpt_internal.h"
 #include "service.h"
 
@@ -94,12 +95,20 @@ void ckpt_drop_all_of(SaCkptHandleT lib)
 	sa_handle_destroy_matching(&ckpt_checkpoints, checkpoint_of_lib, &lib);
 }
 
-SaAisErrorT ckpt_timeout_check(SaTimeT timeout)
+/*
+ * The time a call with a timeout argument (saCkptCheckpointOpen,
+ * saCkptCheckpointSynchronize) may wait.  B.01.01 gives 0 no meaning of its
+ * own; openais 0.80 ignores the argument, and the programs written against it
+ * pass 0 and expect the call to be carried out (Red Hat's dlm_controld and
+ * gfs_controld open their checkpoints with a timeout of 0).  So 0 means "no
+ * limit of the caller's": the library's usual wait, as for the calls that take
+ * no timeout.  A negative time is not a time: SA_AIS_ERR_INVALID_PARAM.
+ */
+SaAisErrorT ckpt_call_timeout(SaTimeT timeout, SaTimeT *wait)
 {
 	if (timeout < 0)
 		return SA_AIS_ERR_INVALID_PARAM;
-	if (timeout == 0)
-		return SA_AIS_ERR_TIMEOUT;
+	*wait = timeout == 0 ? SA_DEFAULT_TIMEOUT : timeout;
 	return SA_AIS_OK;
 }
 

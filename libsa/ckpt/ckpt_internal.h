@@ -77,7 +77,7 @@ void ckpt_attrs_from_wire(SaCkptCheckpointCreationAttributesT *a,
 
 /* Timeouts of calls that take one: < 0 is SA_AIS_ERR_INVALID_PARAM, 0 is
  * SA_AIS_ERR_TIMEOUT (no time to get an answer; as the CLM library does). */
-SaAisErrorT ckpt_timeout_check(SaTimeT timeout);
+SaAisErrorT ckpt_call_timeout(SaTimeT timeout, SaTimeT *wait);
 
 /* The library-side transport errors that the CKPT API cannot return as they are. */
 SaAisErrorT ckpt_call_error(SaAisErrorT err);

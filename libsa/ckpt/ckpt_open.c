@@ -110,7 +110,8 @@ SA_EXPORT SaAisErrorT saCkptCheckpointOpen(SaCkptHandleT ckptHandle,
 	if (err != SA_AIS_OK)
 		return err;
 	struct ckpt_instance *ci = inst;
-	err = ckpt_timeout_check(timeout);
+	SaTimeT wait = 0;
+	err = ckpt_call_timeout(timeout, &wait);
 	if (err == SA_AIS_OK)
 		err = sa_session_state(&ci->session);
 	SaCkptCheckpointHandleT h = 0;
@@ -125,7 +126,7 @@ SA_EXPORT SaAisErrorT saCkptCheckpointOpen(SaCkptHandleT ckptHandle,
 	struct ais_req_ckpt_open req;
 	ckpt_fill_open(&req, checkpointName, checkpointCreationAttributes, checkpointOpenFlags);
 	struct ais_res_ckpt_open res;
-	err = sa_call(&ci->session, &req, sizeof req, &res, sizeof res, timeout);
+	err = sa_call(&ci->session, &req, sizeof req, &res, sizeof res, wait);
 	if (err == SA_AIS_OK) {
 		pthread_mutex_lock(sa_handle_mutex(cp));
 		cp->open_id = res.open_id;

@@ -17,6 +17,7 @@ static SaAisErrorT synchronize(SaCkptCheckpointHandleT checkpointHandle, bool as
 	struct ckpt_checkpoint *cp;
 	struct ckpt_instance *ci;
 	uint64_t open_id;
+	SaTimeT wait = SA_DEFAULT_TIMEOUT;
 	SaAisErrorT err = ckpt_get(checkpointHandle, &cp, &ci, &open_id);
 	if (err != SA_AIS_OK)
 		return err;
@@ -25,7 +26,7 @@ static SaAisErrorT synchronize(SaCkptCheckpointHandleT checkpointHandle, bool as
 	else if ((cp->open_flags & SA_CKPT_CHECKPOINT_WRITE) == 0)
 		err = SA_AIS_ERR_ACCESS;
 	else if (!async)
-		err = ckpt_timeout_check(timeout);
+		err = ckpt_call_timeout(timeout, &wait);
 	if (err == SA_AIS_OK) {
 		struct ais_req_ckpt_synchronize req;
 		memset(&req, 0, sizeof req);
@@ -34,7 +35,7 @@ static SaAisErrorT synchronize(SaCkptCheckpointHandleT checkpointHandle, bool as
 		req.invocation = invocation;
 		req.options = async ? AIS_CKPT_SYNC_ASYNC : 0;
 		struct ais_ipc_header res;
-		err = sa_call(&ci->session, &req, sizeof req, &res, sizeof res, timeout);
+		err = sa_call(&ci->session, &req, sizeof req, &res, sizeof res, wait);
 	}
 	ckpt_put(cp, ci);
 	return err;
