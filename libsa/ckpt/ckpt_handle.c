@@ -99,8 +99,8 @@ void ckpt_drop_all_of(SaCkptHandleT lib)
  * The time a call with a timeout argument (saCkptCheckpointOpen,
  * saCkptCheckpointSynchronize) may wait.  B.01.01 gives 0 no meaning of its
  * own; openais 0.80 ignores the argument, and the programs written against it
- * pass 0 and expect the call to be carried out (Red Hat's dlm_controld and
- * gfs_controld open their checkpoints with a timeout of 0).  So 0 means "no
+ * pass 0 and expect the call to be carried out (Red Hat's dlm_controld opens
+ * its deadlock-detection checkpoints with a timeout of 0).  So 0 means "no
  * limit of the caller's": the library's usual wait, as for the calls that take
  * no timeout.  A negative time is not a time: SA_AIS_ERR_INVALID_PARAM.
  */
