@@ -160,6 +160,7 @@ static int configure(struct tn *t, const struct tn_config *cfg, char *err, size_
     t->loop = cfg->multicast_loop != 0;
     t->secauth = cfg->secauth != 0;
     t->allow_unlisted = cfg->allow_unlisted != 0;
+    t->gso = t->transport == TN_TRANSPORT_UDP && cfg->no_gso == 0;
     rc = tn_max_payload(netmtu, t->family, t->secauth);
     if (rc <= 0)
         return errf(err, errlen, -EINVAL, "netmtu %d is not within %d..%d", netmtu, TN_NETMTU_MIN,

@@ -75,6 +75,14 @@ struct tn {
     int *tx_entry;              /* message -> index of its struct tn_tx */
     const struct tn_addr **tx_dests;    /* scratch: destinations of one entry */
 
+    /* the send vector tn_gso_build() makes of tx_msgs (tn_gso.c) */
+    int gso;                    /* udp: coalesce multicast runs (UDP_SEGMENT) */
+    struct mmsghdr *tx_out;     /* tx_msgs_cap messages */
+    int *tx_unit_first;         /* out message -> its first datagram in tx_msgs */
+    int *tx_unit_count;         /* and how many datagrams it carries */
+    struct iovec *gso_iov;      /* the coalesced messages' iovecs (2 per slot) */
+    uint8_t *gso_ctl;           /* TN_GSO_CTL_SIZE bytes of control per out message */
+
     struct tn_stats stats;
     union tn_sockaddr last_drop_src;
 };
@@ -91,6 +99,10 @@ int tn_rx_init(struct tn *t);
 void tn_rx_free(struct tn *t);
 int tn_tx_init(struct tn *t);
 void tn_tx_free(struct tn *t);
+
+/* tn_gso.c: the send vector for tx_msgs[0..n); returns its length */
+#define TN_GSO_CTL_SIZE 32      /* >= CMSG_SPACE(sizeof(uint16_t)), aligned */
+int tn_gso_build(struct tn *t, int n);
 
 /* IP + UDP header bytes for a family (docs/totem.md 4.1). */
 uint32_t tn_udpip_header(int family);

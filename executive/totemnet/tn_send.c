@@ -6,7 +6,8 @@
  * the group (udp), to every other member (udpu: the same sealed bytes to
  * each, so one counter value per packet, not per copy), or to one node's
  * address.  Datagrams are queued into one sendmmsg() vector and flushed in
- * order when the vector or the sealing buffers are full and at the end.
+ * order when the vector or the sealing buffers are full and at the end; with
+ * transport udp, runs of multicasts leave as UDP GSO messages (tn_gso.c).
  * Sends never block: what the kernel refuses (a full socket buffer) is counted
  * and reported per entry; totem retransmits.
  */
@@ -34,7 +35,13 @@ int tn_tx_init(struct tn *t)
     t->tx_msgs = calloc((size_t)t->tx_msgs_cap, sizeof(*t->tx_msgs));
     t->tx_entry = calloc((size_t)t->tx_msgs_cap, sizeof(*t->tx_entry));
     t->tx_dests = calloc((size_t)t->tx_msgs_cap, sizeof(*t->tx_dests));
-    if (!t->tx_buf || !t->tx_iov || !t->tx_msgs || !t->tx_entry || !t->tx_dests)
+    t->tx_out = calloc((size_t)t->tx_msgs_cap, sizeof(*t->tx_out));
+    t->tx_unit_first = calloc((size_t)t->tx_msgs_cap, sizeof(*t->tx_unit_first));
+    t->tx_unit_count = calloc((size_t)t->tx_msgs_cap, sizeof(*t->tx_unit_count));
+    t->gso_iov = calloc(2 * (size_t)t->tx_msgs_cap, sizeof(*t->gso_iov));
+    t->gso_ctl = calloc((size_t)t->tx_msgs_cap, TN_GSO_CTL_SIZE);
+    if (!t->tx_buf || !t->tx_iov || !t->tx_msgs || !t->tx_entry || !t->tx_dests || !t->tx_out ||
+        !t->tx_unit_first || !t->tx_unit_count || !t->gso_iov || !t->gso_ctl)
         return -ENOMEM;
     return 0;
 }
@@ -46,6 +53,15 @@ void tn_tx_free(struct tn *t)
     free(t->tx_msgs);
     free(t->tx_entry);
     free(t->tx_dests);
+    free(t->tx_out);
+    free(t->tx_unit_first);
+    free(t->tx_unit_count);
+    free(t->gso_iov);
+    free(t->gso_ctl);
+    t->tx_out = NULL;
+    t->tx_unit_first = t->tx_unit_count = NULL;
+    t->gso_iov = NULL;
+    t->gso_ctl = NULL;
     t->tx_dests = NULL;
     t->tx_buf = NULL;
     t->tx_iov = NULL;
@@ -61,24 +77,33 @@ struct txq {
     int failed;                 /* entries with at least one refused datagram */
 };
 
-static void flush(struct tn *t, struct txq *q)
+/* Datagrams tx_msgs[first, first + count) were refused with errno e. */
+static void refused(struct tn *t, struct txq *q, int first, int count, int e)
 {
-    int i = 0;
+    for (int k = first; k < first + count; k++) {
+        int entry = t->tx_entry[k];
+        t->stats.tx_errors++;
+        t->stats.last_tx_errno = e;
+        if (entry != q->last_failed) {
+            q->last_failed = entry;
+            q->failed++;
+            if (q->results)
+                q->results[entry] = -e;
+        }
+    }
+}
 
-    while (i < q->msgs) {
-        int r = sendmmsg(t->fd_send, &t->tx_msgs[i], (unsigned)(q->msgs - i), MSG_DONTWAIT | MSG_NOSIGNAL);
+/* Send datagrams tx_msgs[first, first + count) one message each. */
+static void send_each(struct tn *t, struct txq *q, int first, int count)
+{
+    int i = first, end = first + count;
+
+    while (i < end) {
+        int r = sendmmsg(t->fd_send, &t->tx_msgs[i], (unsigned)(end - i), MSG_DONTWAIT | MSG_NOSIGNAL);
         if (r < 0) {
-            int e = errno, entry = t->tx_entry[i];
-            if (e == EINTR)
+            if (errno == EINTR)
                 continue;
-            t->stats.tx_errors++;
-            t->stats.last_tx_errno = e;
-            if (entry != q->last_failed) {
-                q->last_failed = entry;
-                q->failed++;
-                if (q->results)
-                    q->results[entry] = -e;
-            }
+            refused(t, q, i, 1, errno);
             i++;            /* skip the refused datagram, keep going */
             continue;
         }
@@ -87,6 +112,39 @@ static void flush(struct tn *t, struct txq *q)
             t->stats.tx_bytes += t->tx_msgs[k].msg_len;
         }
         i += r;
+    }
+}
+
+/* Send the queued datagrams in order: the vector of tn_gso_build (runs of
+ * multicasts coalesced when GSO is on), falling back to one message per
+ * datagram for good if the kernel cannot segment. */
+static void flush(struct tn *t, struct txq *q)
+{
+    int units = q->msgs > 0 ? tn_gso_build(t, q->msgs) : 0, u = 0;
+
+    while (u < units) {
+        int r = sendmmsg(t->fd_send, &t->tx_out[u], (unsigned)(units - u), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (r < 0) {
+            int e = errno, first = t->tx_unit_first[u], count = t->tx_unit_count[u];
+            if (e == EINTR)
+                continue;
+            if (count > 1 && (e == EIO || e == EINVAL || e == EMSGSIZE || e == ENOPROTOOPT || e == EOPNOTSUPP)) {
+                t->gso = 0;     /* this kernel or device cannot: never again */
+                t->stats.gso_off_errno = e;
+                send_each(t, q, first, count);
+            } else {
+                refused(t, q, first, count, e);
+            }
+            u++;
+            continue;
+        }
+        for (int k = u; k < u + r; k++) {
+            t->stats.tx_packets += (uint64_t)t->tx_unit_count[k];
+            t->stats.tx_bytes += t->tx_out[k].msg_len;
+            if (t->tx_unit_count[k] > 1)
+                t->stats.tx_gso++;
+        }
+        u += r;
     }
     q->msgs = 0;
     q->slots = 0;

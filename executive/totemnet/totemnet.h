@@ -97,6 +97,7 @@ struct tn_config {
     int rcvbuf;                 /* requested SO_RCVBUF bytes; 0: 8 MiB */
     int sndbuf;                 /* requested SO_SNDBUF bytes; 0: 8 MiB */
     int allow_unlisted;         /* udpu: 0 (default) drops packets from non-members */
+    int no_gso;                 /* udp: 1 sends every datagram on its own (no UDP GSO) */
     const struct tn_member *members;
     size_t n_members;
 };
@@ -131,6 +132,7 @@ struct tn_stats {
     uint64_t tx_errors;         /* datagrams the kernel refused (EAGAIN, ENOBUFS, ...) */
     uint64_t tx_unknown_node;   /* unicast to a node id without a known address */
     uint64_t tx_rejected;       /* too large, to self, isolated, counter exhausted */
+    uint64_t tx_gso;            /* messages that carried a run of multicasts (UDP GSO) */
     uint64_t malformed;         /* short, wrong magic/version/flags, sender 0, counter 0 */
     uint64_t truncated;         /* larger than netmtu allows */
     uint64_t secauth_mismatch;  /* SEALED flag differs from our secauth setting */
@@ -143,6 +145,7 @@ struct tn_stats {
     uint64_t peers_full;        /* new sender while the peer table is full */
     uint64_t addr_changes;      /* a node id's learned address changed */
     int32_t last_tx_errno;      /* positive errno of the last kernel send failure */
+    int32_t gso_off_errno;      /* why UDP GSO was turned off (0: it was not) */
     int32_t last_drop_reason;   /* TN_DROP_* of the last dropped datagram */
     char last_drop_source[64];  /* its source address, "addr port" */
 };

@@ -423,6 +423,27 @@ static void test_net(char **argv)
     CHECK(tn_mcast(a, payload, info.max_payload + 1, 0) == -EMSGSIZE, "oversized send accepted");
     got = drain(b, (int)(info.max_payload / 97 + 1), 2000, 1);
     CHECK(got == (int)(info.max_payload / 97 + 1), "node 2 got %d multicasts", got);
+    /* one batch of full frames and a short one: with udp a few UDP GSO
+     * messages, datagram by datagram on arrival */
+    {
+        enum { RUN = 70 };
+        static uint8_t frames[RUN + 1][TN_NETMTU_MAX];
+        struct tn_tx tx[RUN + 1];
+        for (int i = 0; i <= RUN; i++) {
+            uint32_t len = i < RUN ? info.max_payload : 40;
+            fill_payload(frames[i], len, (uint32_t)i);
+            tx[i] = (struct tn_tx){.data = frames[i], .len = len, .dest = TN_DEST_MCAST};
+        }
+        tn_get_stats(a, &s0);
+        CHECK(tn_send_batch(a, tx, RUN + 1, NULL) == RUN + 1, "batch of %d multicasts", RUN + 1);
+        got = drain(b, RUN + 1, 2000, 1);
+        CHECK(got == RUN + 1, "node 2 got %d of the batch", got);
+        tn_get_stats(a, &s1);
+        CHECK(s1.tx_packets - s0.tx_packets == (udpu ? 2 : 1) * (RUN + 1), "batch datagrams counted");
+        CHECK(udpu ? s1.tx_gso == 0 : s1.tx_gso - s0.tx_gso >= 2, "GSO messages: %llu",
+              (unsigned long long)(s1.tx_gso - s0.tx_gso));
+        CHECK(s1.gso_off_errno == 0 && s1.tx_errors == 0, "GSO refused (%d)", s1.gso_off_errno);
+    }
     for (uint32_t i = 0; i < 50; i++) {
         fill_payload(payload, 200, i);
         CHECK(tn_send_unicast(b, 1, payload, 200) == 0, "unicast to node 1");
