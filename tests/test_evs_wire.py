@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import socket
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -268,3 +269,28 @@ def test_multicast_carries_the_deliver_frame() -> None:
     assert cluster.sent[0] == x_mcast([group("a")], b"hello")
     svc.deliver(NODE, cluster.sent[0])
     assert disp.frames[-1].endswith(b"hello")
+
+
+def test_pipelined_multicasts_survive_the_dispatch_socket_closing_first(executive) -> None:  # type: ignore[no-untyped-def]
+    """A library that sent multicasts without waiting (AIS_IPC_FLAG_NOREPLY) and went
+    away, the end of its dispatch socket seen before the rest of its requests: every
+    multicast it was told was sent is still multicast (the request stream is read to
+    its end before the handle is torn down)."""
+    name = executive.env["AIS_IPC_SOCKET"]
+    receiver = EvsClient(name)
+    assert receiver.join("pipe") == SA_AIS_OK
+    sender = EvsClient(name)
+    assert sender.join("pipe") == SA_AIS_OK
+    assert sender.disp is not None
+    sender.disp.close()  # its end reaches the executive first ...
+    sender.disp = None
+    time.sleep(0.3)
+    count = 50
+    for i in range(count):  # ... then these, still on the open request socket
+        req = mcast_joined_req(struct.pack("=I", i) + bytes(4000))
+        req.header.flags = C.AIS_IPC_FLAG_NOREPLY
+        sender.req.sendall(wire.to_bytes(req))
+    sender.req.close()
+    got = [receiver.delivered() for _ in range(count)]
+    assert [struct.unpack_from("=I", data)[0] for _, data in got] == list(range(count))
+    receiver.close()

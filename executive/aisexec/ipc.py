@@ -435,9 +435,10 @@ class IpcServer:
 
     def connection_closed(self, conn: LibConnection, orderly: bool = True) -> None:
         req = conn.request
-        if orderly and req.held and req.transport is not None and not req.transport.is_closing():
-            # The library went away with requests it counts as sent (AIS_IPC_FLAG_NOREPLY)
-            # still in the socket, held back while the cluster is busy: they are read and
+        if orderly and req.transport is not None and not req.transport.is_closing():
+            # The dispatch socket ended first, the request socket is still open: the
+            # library may have left requests it counts as sent (AIS_IPC_FLAG_NOREPLY) in
+            # it, unread yet or held back while the cluster is busy.  They are read and
             # served first; the request stream's end finishes the teardown.
             if conn.dispatch is not None:
                 conn.dispatch.close()
