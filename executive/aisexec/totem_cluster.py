@@ -1,19 +1,21 @@
-"""The Totem-backed cluster: drives the compiled core with the UDP transport on the
-executive's event loop (shared/docs/totem.md §8.2).
+"""The Totem-backed cluster: the compiled core and the UDP transport, driven by
+libtotemdrv's thread, delivering to the executive's event loop (shared/docs/totem.md
+§8.2).
 
-The core performs no I/O.  The hot loop runs in C (libtotemdrv, executive/totemdrv):
-td_poll drains the transport into the core, td_timeout runs its timers, td_submit
-queues a multicast, and each executes the core's actions strictly in order: SEND through
-the transport (own multicasts are looped back into the core in memory, §5.1) right
-there, everything else (DELIVER, CONFCHG, PERSIST, LOG) copied out as records, in order.
+The core performs no I/O.  The hot loop runs in C, in a thread of its own
+(executive/totemdrv, threaded mode): it polls the transport's sockets and the core's
+timers and executes the core's actions strictly in order, SEND through the transport
+(own multicasts are looped back into the core in memory, §5.1) right there, so a token
+is passed on as soon as it arrives, however busy this loop is with deliveries.
+Everything else (DELIVER, CONFCHG, PERSIST, LOG) becomes a record, announced on an
+eventfd; this driver takes the records in order into a FIFO and executes them.
+Multicasts (td_submit) go to the core under td's lock; the deliveries they cause come
+back through the same FIFO.
 
-The records are copied into a FIFO before anything is executed: executing may call into
-td again (a service multicasts from its delivery handler), which appends to the same
-FIFO and keeps the order.  PERSIST of the ring sequence: td returns it as its last
-record and holds every later action (sends included) unexecuted; this driver makes the
-sequence durable in a worker thread (the loop never blocks on the disk) and then calls
-td_persist_done, which executes the held actions in order.  While td is held it refuses
-packets and timers (the readers are paused), but still queues submits.
+PERSIST of the ring sequence: td returns it as a record and holds every later action
+(sends included) unexecuted, and its thread leaves packets and timers alone; this
+driver makes the sequence durable in a worker thread (the loop never blocks on the
+disk) and then calls td_persist_done, which executes the held actions in order.
 """
 
 from __future__ import annotations
@@ -57,7 +59,6 @@ class TotemCluster(Cluster):
         b = bindings()  # loaded here, not at import: a one-node executive needs none of it
         self.ffi, self.C, self.N, self.D = b.ffi, b.core, b.net, b.drv
         # values of the C headers, read through cffi (one definition)
-        self._HELD = b.drv.TD_HELD
         c = b.core
         self._MASK = ((1 << c.TC_ACT_DELIVER) | (1 << c.TC_ACT_CONFCHG) | (1 << c.TC_ACT_PERSIST)
                       | (1 << c.TC_ACT_LOG))  # the records this driver takes
@@ -65,15 +66,11 @@ class TotemCluster(Cluster):
         self.tn: Any = None
         self.td: Any = None
         self._out = self.ffi.new(f"struct td_record[{_OUT}]")
-        self._nout = self.ffi.new("int *")
         self._fifo: deque[Any] = deque()
         self._running_fifo = False
         self._held = False  # a PERSIST is being made durable: actions wait
-        self._rx_paused = False  # td refused input while held: readers removed
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at = 0
         self._downcheck: asyncio.TimerHandle | None = None
-        self._fds: list[int] = []
+        self._efd = -1  # td's eventfd: records are waiting
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped = False
         self._keep: list[Any] = []  # cdata the transport config points to
@@ -183,127 +180,71 @@ class TotemCluster(Cluster):
         log.info("Totem on %s (%s) port %d, node id %d, secauth %s, transport %s",
                  self.ffi.string(info.local_addr).decode(), self.ffi.string(info.ifname).decode() or "-",
                  info.port, self.local_nodeid, "on" if self.cfg.secauth else "off", self.cfg.transport)
-        self._watch_fds()
+        # the core is started before td's thread exists; from then on only td calls it
         self.C.tc_start(self.core, _now_ms())
         if info.isolated:
             self.C.tc_link_state(self.core, _now_ms(), 1)
-        self._pump()
+        rc = self.D.td_thread_start(self.td)
+        if rc != 0:
+            raise RuntimeError(f"totem driver thread: {os.strerror(-rc)}")
+        self._efd = self.D.td_event_fd(self.td)
+        self._loop.add_reader(self._efd, self._on_records)
+        self.D.td_pump(self.td, 0, self.ffi.NULL, 0)  # run tc_start's actions
         self._downcheck = self._loop.call_later(self.cfg.downcheck / 1000, self._check_iface)
 
     async def stop(self) -> None:
         if self.core is None or self._stopped:
             return
-        self.C.tc_leave(self.core, _now_ms())
-        self._pump()
+        self.D.td_leave(self.td, 0, self.ffi.NULL, 0)
         self._stopped = True
-        for h in (self._timer, self._downcheck):
-            if h is not None:
-                h.cancel()
-        self._unwatch_fds()
+        if self._downcheck is not None:
+            self._downcheck.cancel()
+        assert self._loop is not None
+        self._loop.remove_reader(self._efd)
+        self.D.td_thread_stop(self.td)
         self.D.td_destroy(self.td)
         self.N.tn_destroy(self.tn)
         self.C.tc_destroy(self.core)
         self.core = self.tn = self.td = None
 
-    def _watch_fds(self) -> None:
-        assert self._loop is not None
-        fds = self.ffi.new("int[8]")
-        n = self.N.tn_fds(self.tn, fds, 8)
-        self._fds = [fds[i] for i in range(n)]
-        for fd in self._fds:
-            self._loop.add_reader(fd, self._on_readable)
-
-    def _unwatch_fds(self) -> None:
-        assert self._loop is not None
-        if not self._rx_paused:
-            for fd in self._fds:
-                self._loop.remove_reader(fd)
-        self._fds = []
-        self._rx_paused = False
-
     def _check_iface(self) -> None:
         if self._stopped:
             return
         assert self._loop is not None
-        if self.N.tn_iface_check(self.tn) == self.N.TN_IFACE_CHANGED:
-            self._unwatch_fds()
-            self._watch_fds()
-            info = self.ffi.new("struct tn_info *")
-            self.N.tn_get_info(self.tn, info)
-            log.info("network interface %s", "lost: isolated" if info.isolated else "back")
-            self.C.tc_link_state(self.core, _now_ms(), 1 if info.isolated else 0)
-            self._pump()
+        self.D.td_iface_check(self.td, 0, self.ffi.NULL)  # a change comes back as a record
         self._downcheck = self._loop.call_later(self.cfg.downcheck / 1000, self._check_iface)
 
     # -- inputs -----------------------------------------------------------------
-    def _on_readable(self) -> None:
+    def _on_records(self) -> None:
+        """td's thread announced records: take them all, in order, then run them."""
         if self._stopped:
             return
-        n = self.D.td_poll(self.td, _now_ms(), self._out, _OUT)
-        if n == self._HELD:  # a PERSIST is outstanding: leave the packets in the socket
-            self._pause_rx()
-            return
-        if n:
-            self._take(n)
-        if self._fifo:
-            self._run()
-        self._rearm()
-
-    def _pause_rx(self) -> None:
-        assert self._loop is not None
-        if not self._rx_paused:
-            self._rx_paused = True
-            for fd in self._fds:
-                self._loop.remove_reader(fd)
-
-    def _resume_rx(self) -> None:
-        assert self._loop is not None
-        if self._rx_paused:
-            self._rx_paused = False
-            for fd in self._fds:
-                self._loop.add_reader(fd, self._on_readable)
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        if self._stopped:
-            return
-        n = self.D.td_timeout(self.td, _now_ms(), self._out, _OUT)
-        if n == self._HELD:  # rearmed when the PERSIST completes
-            return
-        self._take(n)
+        try:
+            os.read(self._efd, 8)
+        except BlockingIOError:
+            pass
+        self._take()
         self._run()
-        self._rearm()
 
     def mcast(self, service_id: int, payload: bytes) -> bool:
         if self.core is None or self._stopped:
             return False
-        rc = self.D.td_submit(self.td, _now_ms(), service_id, payload, len(payload), 0,
-                              self._out, _OUT, self._nout)
-        self._take(self._nout[0])
-        if not self._running_fifo:
-            self._run()
-            self._rearm()
-        return rc == 0
+        # the records this causes (an own delivery) come through td_take, in order
+        return self.D.td_submit(self.td, 0, service_id, payload, len(payload), 0,
+                                self.ffi.NULL, 0, self.ffi.NULL) == 0
 
     # -- actions ----------------------------------------------------------------
-    def _pump(self) -> None:
-        """After a direct core call (start, leave, link state): run its actions."""
-        n = self.D.td_pump(self.td, _now_ms(), self._out, _OUT)
-        if n != self._HELD:
-            self._take(n)
-        self._run()
-        self._rearm()
-
-    def _take(self, n: int) -> None:
-        """Copy the records of the last td call (and any it could not return) into the
-        FIFO.  Nothing runs in between: the records are valid until the next td call."""
-        if n < 0:
-            if n != self._HELD:
-                log.error("totem driver failed (%d): out of memory", n)
-            return
+    def _take(self) -> None:
+        """Copy every waiting record into the FIFO.  Nothing runs in between: the
+        records are valid until the next td_take."""
         ffi, out, fifo, c = self.ffi, self._out, self._fifo, self.C
         deliver, confchg, persist, log_ = c.TC_ACT_DELIVER, c.TC_ACT_CONFCHG, c.TC_ACT_PERSIST, c.TC_ACT_LOG
-        while n > 0:
+        iface = self.D.TD_REC_IFACE
+        while True:
+            n = self.D.td_take(self.td, out, _OUT)
+            if n < 0:
+                log.error("totem driver failed (%d): out of memory, records lost", n)
+                continue
             for i in range(n):
                 a = out[i]
                 t = a.type
@@ -320,9 +261,10 @@ class TotemCluster(Cluster):
                     fifo.append(_Persist(a.seq))
                 elif t == log_:
                     self._log(a)
+                elif t == iface:
+                    log.info("network interface %s", "lost: isolated" if a.arg else "back")
             if n < _OUT:
                 break
-            n = self.D.td_more(self.td, out, _OUT)
 
     def _run(self) -> None:
         """Execute the FIFO in order (not re-entrant; stops at a PERSIST in progress)."""
@@ -357,28 +299,12 @@ class TotemCluster(Cluster):
             if f.exception() is not None:
                 log.error("cannot store ring sequence %d in %s: %s", seq, self.run_dir, f.exception())
             if not self._stopped:
-                # td holds every action after the PERSIST: execute them now, in order
-                self._take(self.D.td_persist_done(self.td, _now_ms(), self._out, _OUT))
-                self._resume_rx()
+                # td holds every action after the PERSIST: it executes them now, in
+                # order, and its thread takes packets and timers again
+                self.D.td_persist_done(self.td, 0, self.ffi.NULL, 0)
                 self._run()
-                self._rearm()
 
         fut.add_done_callback(done)
-
-    def _rearm(self) -> None:
-        assert self._loop is not None
-        deadline = self.D.td_next_deadline(self.td)
-        if self._timer is not None and self._timer_at <= deadline:
-            # the deadlines move on with every token: an armed timer that fires early
-            # finds nothing expired and rearms, far cheaper than rescheduling per hop
-            return
-        if deadline >= 2**63:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer_at = deadline
-        delay = max(0.0, (deadline - _now_ms()) / 1000)
-        self._timer = self._loop.call_later(delay, self._on_timer)
 
     def _log(self, a: Any) -> None:
         name = self.ffi.string(self.C.tc_log_code_name(a.code)).decode()

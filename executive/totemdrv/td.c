@@ -17,57 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "totem_core.h"
-#include "totemnet_c.h"
-#include "totemdrv_c.h"
-
-#define TD_ACT_BATCH 64
-#define TD_RX_BATCH 64
-#define TD_TX_BATCH 64          /* multicasts handed to the transport in one call */
-#define TD_POLL_ROUNDS 16       /* tn_recv batches per td_poll at most */
-#define NO_OFF ((size_t)-1)
-
-/* a byte arena that grows; entries refer to it by offset */
-struct arena {
-	uint8_t *buf;
-	size_t len;
-	size_t cap;
-};
-
-/* one queued action or one output record: offsets into their arena */
-struct ent {
-	struct td_record r;     /* pointers unset until handed out */
-	size_t data_off;
-	size_t m_off, l_off, j_off;
-};
-
-struct vec {
-	struct ent *v;
-	size_t head;            /* queue: next to execute; output: next to hand out */
-	size_t n;
-	size_t cap;
-};
-
-struct td {
-	struct tc_core *core;
-	struct tn *tn;
-	uint32_t me;
-	uint32_t mask;
-	int held;
-	int nomem;              /* an allocation failed: report once */
-	struct vec q;           /* actions not yet executed */
-	struct arena qa;
-	struct vec o;           /* records produced, not yet handed out */
-	struct arena oa;
-	struct td_stats st;
-	struct tc_action acts[TD_ACT_BATCH];
-	struct tn_rx rx[TD_RX_BATCH];
-	/* multicasts executed but not yet sent: one sendmmsg for a token visit's frames.
-	 * Their data stays in the queue arena (offsets: collect() may move it). */
-	struct tn_tx tx[TD_TX_BATCH];
-	size_t tx_off[TD_TX_BATCH];
-	int ntx;
-};
+#include "td_internal.h"
 
 /* ---- storage -------------------------------------------------------------- */
 
@@ -109,7 +59,7 @@ static struct ent *vec_push(struct td *td, struct vec *v)
 }
 
 /* Copy one action (pointers taken from src/its arena) into vector dst. */
-static void put(struct td *td, struct vec *dst, struct arena *da, const struct td_record *r,
+void td_put(struct td *td, struct vec *dst, struct arena *da, const struct td_record *r,
                 const uint8_t *data, const uint32_t *m, const uint32_t *l, const uint32_t *j)
 {
 	struct ent *e = vec_push(td, dst);
@@ -130,12 +80,12 @@ static void put(struct td *td, struct vec *dst, struct arena *da, const struct t
 		dst->n--;       /* drop the half-made entry */
 }
 
-static const uint8_t *at(const struct arena *a, size_t off)
+const uint8_t *td_at(const struct arena *a, size_t off)
 {
 	return off == NO_OFF ? NULL : a->buf + off;
 }
 
-static const uint32_t *at32(const struct arena *a, size_t off)
+const uint32_t *td_at32(const struct arena *a, size_t off)
 {
 	return off == NO_OFF ? NULL : (const uint32_t *)(const void *)(a->buf + off);
 }
@@ -168,7 +118,7 @@ static void collect(struct td *td)
 				r.n_left = a->left != NULL ? a->n_left : 0;
 				r.n_joined = a->joined != NULL ? a->n_joined : 0;
 			}
-			put(td, &td->q, &td->qa, &r, a->data,
+			td_put(td, &td->q, &td->qa, &r, a->data,
 			    lists ? a->members : NULL, lists ? a->left : NULL,
 			    lists ? a->joined : NULL);
 		}
@@ -183,53 +133,36 @@ static void loopback(struct td *td, uint64_t now, size_t data_off, size_t len)
 {
 	/* the packet lives in the queue arena, which collect() may move: the
 	 * core is done with it when tc_input returns */
-	tc_input(td->core, now, td->me, at(&td->qa, data_off), len);
+	tc_input(td->core, now, td->me, td_at(&td->qa, data_off), len);
 	td->st.loopbacks++;
 	collect(td);
 }
 
-/* Send the multicasts executed so far, in order, with one transport call. */
-static void flush_tx(struct td *td)
-{
-	if (td->ntx == 0)
-		return;
-	for (int i = 0; i < td->ntx; i++)
-		td->tx[i].data = at(&td->qa, td->tx_off[i]);
-	if (td->tn != NULL)
-		tn_send_batch(td->tn, td->tx, td->ntx, NULL);
-	td->ntx = 0;
-}
-
 /* Execute the queue from its head until it is empty or a PERSIST holds it.
- * Multicasts are batched: a token for another node sends them first (it must
- * not overtake them), and they all leave before run() returns (records reach
- * the caller only after that, and a PERSIST stops the loop). */
+ * Sends are copied to the outbox, in order (td_unlock sends them, before the
+ * records that follow them can be taken); own multicasts and unicasts to
+ * ourselves go straight back into the core. */
 static void run(struct td *td, uint64_t now)
 {
 	while (!td->held && td->q.head < td->q.n) {
 		struct ent e = td->q.v[td->q.head++];  /* a copy: the vector may move */
 		if (e.r.type == TC_ACT_SEND) {
-			if (e.r.kind == TC_DEST_UNICAST && e.r.node != td->me) {
-				flush_tx(td);
-				if (td->tn != NULL)
-					tn_send_unicast(td->tn, e.r.node, at(&td->qa, e.data_off), e.r.len);
-				td->st.tx_unicast++;
-			} else if (e.r.kind == TC_DEST_UNICAST) {
+			if (e.r.kind == TC_DEST_UNICAST && e.r.node == td->me) {
 				loopback(td, now, e.data_off, e.r.len);
+				continue;
+			}
+			td_put(td, &td->ob, &td->oba, &e.r, td_at(&td->qa, e.data_off), NULL, NULL, NULL);
+			if (e.r.kind == TC_DEST_UNICAST) {
+				td->st.tx_unicast++;
 			} else {
-				if (td->ntx == TD_TX_BATCH)
-					flush_tx(td);
-				td->tx[td->ntx] = (struct tn_tx){ .len = e.r.len, .dest = TN_DEST_MCAST,
-					.flags = e.r.kind == TC_DEST_MCAST_FLUSH ? TN_TX_FLUSH : 0 };
-				td->tx_off[td->ntx++] = e.data_off;
 				td->st.tx_mcast++;
 				loopback(td, now, e.data_off, e.r.len);
 			}
 			continue;
 		}
 		if (e.r.type < 32 && (td->mask & (UINT32_C(1) << e.r.type))) {
-			put(td, &td->o, &td->oa, &e.r, at(&td->qa, e.data_off),
-			    at32(&td->qa, e.m_off), at32(&td->qa, e.l_off), at32(&td->qa, e.j_off));
+			td_put(td, &td->o, &td->oa, &e.r, td_at(&td->qa, e.data_off),
+			    td_at32(&td->qa, e.m_off), td_at32(&td->qa, e.l_off), td_at32(&td->qa, e.j_off));
 			td->st.records++;
 		}
 		if (e.r.type == TC_ACT_PERSIST) {
@@ -237,51 +170,120 @@ static void run(struct td *td, uint64_t now)
 			td->st.persists++;
 			if (!(td->mask & (UINT32_C(1) << TC_ACT_PERSIST))) {
 				/* the caller must see it to release us */
-				put(td, &td->o, &td->oa, &e.r, NULL, NULL, NULL, NULL);
+				td_put(td, &td->o, &td->oa, &e.r, NULL, NULL, NULL, NULL);
 				td->st.records++;
 			}
 		}
 	}
-	flush_tx(td);   /* before the arena is reused */
 	if (td->q.head == td->q.n) {
 		td->q.head = td->q.n = 0;
 		td->qa.len = 0;
 	}
 }
 
-/* Start of a call that produces records: forget the ones handed out. */
+/* Start of a call that produces records: forget the ones handed out (in
+ * threaded mode the records pile up for td_take(), which does the forgetting). */
 static void begin(struct td *td)
 {
-	if (td->o.head >= td->o.n) {
+	if (!td->threaded && td->o.head >= td->o.n) {
 		td->o.head = td->o.n = 0;
 		td->oa.len = 0;
 	}
 }
 
-int td_more(struct td *td, struct td_record *out, int max_out)
+/* Hand out records of vector v (pointers into arena a). */
+int td_hand_out(struct vec *v, const struct arena *a, struct td_record *out, int max_out)
 {
 	int n = 0;
-	if (td == NULL || max_out < 0 || (out == NULL && max_out > 0))
-		return TD_EINVAL;
-	while (n < max_out && td->o.head < td->o.n) {
-		const struct ent *e = &td->o.v[td->o.head++];
+	while (n < max_out && v->head < v->n) {
+		const struct ent *e = &v->v[v->head++];
 		out[n] = e->r;
-		out[n].data = at(&td->oa, e->data_off);
-		out[n].members = at32(&td->oa, e->m_off);
-		out[n].left = at32(&td->oa, e->l_off);
-		out[n].joined = at32(&td->oa, e->j_off);
+		out[n].data = td_at(a, e->data_off);
+		out[n].members = td_at32(a, e->m_off);
+		out[n].left = td_at32(a, e->l_off);
+		out[n].joined = td_at32(a, e->j_off);
 		n++;
 	}
 	return n;
 }
 
+int td_more(struct td *td, struct td_record *out, int max_out)
+{
+	int n;
+	if (td == NULL || max_out < 0 || (out == NULL && max_out > 0))
+		return TD_EINVAL;
+	pthread_mutex_lock(&td->lock);
+	n = td->threaded ? TD_EINVAL : td_hand_out(&td->o, &td->oa, out, max_out);
+	td_unlock(td);
+	return n;
+}
+
+/* End of a call: its records (threaded: announced to the event loop, handed
+ * out by td_take), and a wake-up for the thread if its inputs changed.  The
+ * caller holds the lock. */
 static int finish(struct td *td, struct td_record *out, int max_out)
 {
+	if (td->threaded) {
+		td_notify(td);
+		td_wake_if_needed(td);
+		return 0;       /* td_take reports an allocation failure */
+	}
 	if (td->nomem) {
 		td->nomem = 0;
 		return TD_ENOMEM;
 	}
-	return td_more(td, out, max_out);
+	return td_hand_out(&td->o, &td->oa, out, max_out);
+}
+
+/* The time a call runs at: the caller's, or in threaded mode the clock read
+ * under the lock (so the core never sees time run backwards between threads). */
+static uint64_t call_time(const struct td *td, uint64_t now_ms)
+{
+	return td->threaded ? td_clock_ms() : now_ms;
+}
+
+/* ---- execution entry points (the caller holds the lock) ------------------- */
+
+/* Feed up to rounds batches of received packets to the core, running the
+ * actions after each packet.  Returns 1 if the last batch was full (more may
+ * be waiting), else 0. */
+int td_exec_poll(struct td *td, uint64_t now_ms, int rounds)
+{
+	int round, n = 0;
+	td->st.polls++;
+	if (td->tn == NULL)
+		return 0;
+	for (round = 0; round < rounds; round++) {
+		pthread_mutex_lock(&td->io);
+		n = tn_recv(td->tn, td->rx, TD_RX_BATCH);
+		pthread_mutex_unlock(&td->io);
+		if (n <= 0)
+			return 0;
+		td_exec_input(td, now_ms, n);
+		if (n < TD_RX_BATCH || td->held)
+			break;
+	}
+	return n == TD_RX_BATCH && !td->held;
+}
+
+/* Feed received packets td->rx[0..n) to the core, running the actions after
+ * each (once held, they are only queued).  The rx data stays valid until the
+ * next tn_recv, which only the polling side calls. */
+void td_exec_input(struct td *td, uint64_t now_ms, int n)
+{
+	for (int i = 0; i < n; i++) {
+		tc_input(td->core, now_ms, td->rx[i].nodeid, td->rx[i].data, td->rx[i].len);
+		td->st.rx_packets++;
+		collect(td);
+		run(td, now_ms);
+	}
+}
+
+void td_exec_timeout(struct td *td, uint64_t now_ms)
+{
+	tc_timeout(td->core, now_ms);
+	collect(td);
+	run(td, now_ms);
 }
 
 /* ---- API ------------------------------------------------------------------ */
@@ -294,10 +296,20 @@ struct td *td_create(struct tc_core *core, struct tn *tn, uint32_t my_nodeid)
 	td = calloc(1, sizeof(*td));
 	if (td == NULL)
 		return NULL;
+	if (pthread_mutex_init(&td->lock, NULL) != 0) {
+		free(td);
+		return NULL;
+	}
+	if (pthread_mutex_init(&td->io, NULL) != 0) {
+		pthread_mutex_destroy(&td->lock);
+		free(td);
+		return NULL;
+	}
 	td->core = core;
 	td->tn = tn;
 	td->me = my_nodeid;
 	td->mask = TD_MASK_DEFAULT;
+	td->event_fd = td->wake_fd = -1;
 	return td;
 }
 
@@ -305,102 +317,186 @@ void td_destroy(struct td *td)
 {
 	if (td == NULL)
 		return;
+	td_thread_stop(td);
+	pthread_mutex_destroy(&td->lock);
 	free(td->q.v);
 	free(td->qa.buf);
 	free(td->o.v);
 	free(td->oa.buf);
+	free(td->r.v);
+	free(td->ra.buf);
+	free(td->ob.v);
+	free(td->oba.buf);
+	free(td->sb.v);
+	free(td->sba.buf);
+	pthread_mutex_destroy(&td->io);
 	free(td);
 }
 
 void td_set_output_mask(struct td *td, uint32_t mask)
 {
+	pthread_mutex_lock(&td->lock);
 	td->mask = mask & ~(UINT32_C(1) << TC_ACT_SEND);
+	td_unlock(td);
+}
+
+/* td_poll and td_timeout: the caller's own loop feeds the core (non-threaded). */
+static int input_call(struct td *td, uint64_t now_ms, struct td_record *out, int max_out, int timers)
+{
+	int rc;
+	pthread_mutex_lock(&td->lock);
+	if (td->threaded) {
+		rc = TD_EINVAL;         /* the thread polls and runs the timers */
+	} else if (td->held) {
+		td->st.held_refusals++;
+		rc = TD_HELD;
+	} else {
+		begin(td);
+		if (timers)
+			td_exec_timeout(td, now_ms);
+		else
+			td_exec_poll(td, now_ms, TD_POLL_ROUNDS);
+		rc = finish(td, out, max_out);
+	}
+	td_unlock(td);
+	return rc;
 }
 
 int td_poll(struct td *td, uint64_t now_ms, struct td_record *out, int max_out)
 {
-	int round;
-	if (td->held) {
-		td->st.held_refusals++;
-		return TD_HELD;
-	}
-	begin(td);
-	td->st.polls++;
-	if (td->tn == NULL)
-		return finish(td, out, max_out);
-	for (round = 0; round < TD_POLL_ROUNDS; round++) {
-		int i, n = tn_recv(td->tn, td->rx, TD_RX_BATCH);
-		if (n <= 0)
-			break;
-		for (i = 0; i < n; i++) {
-			/* rx data stays valid across sends; only tn_recv reuses it */
-			tc_input(td->core, now_ms, td->rx[i].nodeid, td->rx[i].data, td->rx[i].len);
-			td->st.rx_packets++;
-			collect(td);
-			run(td, now_ms);    /* once held: only queues */
-		}
-		if (n < TD_RX_BATCH || td->held)
-			break;
-	}
-	return finish(td, out, max_out);
+	return input_call(td, now_ms, out, max_out, 0);
 }
 
 int td_timeout(struct td *td, uint64_t now_ms, struct td_record *out, int max_out)
 {
-	if (td->held) {
-		td->st.held_refusals++;
-		return TD_HELD;
-	}
-	begin(td);
-	tc_timeout(td->core, now_ms);
-	collect(td);
-	run(td, now_ms);
-	return finish(td, out, max_out);
+	return input_call(td, now_ms, out, max_out, 1);
 }
 
 int td_submit(struct td *td, uint64_t now_ms, uint8_t channel, const uint8_t *msg,
               size_t len, int safe, struct td_record *out, int max_out, int *n_out)
 {
 	int rc, n;
+	pthread_mutex_lock(&td->lock);
+	now_ms = call_time(td, now_ms);
 	begin(td);
 	rc = tc_submit(td->core, now_ms, channel, msg, len, safe);
 	collect(td);
 	run(td, now_ms);
 	n = finish(td, out, max_out);
+	td_unlock(td);
 	if (n_out != NULL)
 		*n_out = n < 0 ? 0 : n;
 	return rc;
 }
 
+/* After a direct core call (or none): collect and run its actions. */
+static int pump_call(struct td *td, uint64_t now_ms, struct td_record *out, int max_out, int leave)
+{
+	int rc;
+	pthread_mutex_lock(&td->lock);
+	now_ms = call_time(td, now_ms);
+	begin(td);
+	if (leave)
+		tc_leave(td->core, now_ms);
+	collect(td);
+	if (td->held && !td->threaded) {
+		rc = td->nomem ? finish(td, out, max_out) : TD_HELD;
+	} else {
+		run(td, now_ms);
+		rc = finish(td, out, max_out);
+	}
+	td_unlock(td);
+	return rc;
+}
+
 int td_pump(struct td *td, uint64_t now_ms, struct td_record *out, int max_out)
 {
-	begin(td);
+	return pump_call(td, now_ms, out, max_out, 0);
+}
+
+int td_leave(struct td *td, uint64_t now_ms, struct td_record *out, int max_out)
+{
+	return pump_call(td, now_ms, out, max_out, 1);
+}
+
+/* tn_iface_check() and, on a change, tc_link_state (the caller holds the
+ * lock and no rx data is outstanding: tn_iface_check may reopen the sockets). */
+int td_exec_iface(struct td *td, uint64_t now_ms, int *isolated)
+{
+	int rc = TN_IFACE_UNCHANGED;
+	struct tn_info info;
+	if (td->tn == NULL)
+		return rc;
+	pthread_mutex_lock(&td->io);
+	rc = tn_iface_check(td->tn);
+	if (rc == TN_IFACE_CHANGED)
+		tn_get_info(td->tn, &info);
+	pthread_mutex_unlock(&td->io);
+	if (rc != TN_IFACE_CHANGED)
+		return rc;
+	*isolated = info.isolated ? 1 : 0;
+	td->fds_changed = 1;
+	tc_link_state(td->core, now_ms, *isolated);
 	collect(td);
-	if (td->held)
-		return td->nomem ? finish(td, out, max_out) : TD_HELD;
 	run(td, now_ms);
-	return finish(td, out, max_out);
+	return rc;
+}
+
+int td_iface_check(struct td *td, uint64_t now_ms, int *isolated)
+{
+	int rc = TN_IFACE_UNCHANGED, iso = 0;
+	pthread_mutex_lock(&td->lock);
+	if (td->threaded) {
+		/* the thread checks between two receive batches and reports a
+		 * change as a TD_REC_IFACE record */
+		td->iface_req = 1;
+		td->fds_changed = 1;    /* wakes it */
+		finish(td, NULL, 0);
+	} else {
+		begin(td);
+		rc = td_exec_iface(td, now_ms, &iso);
+		if (rc == TN_IFACE_CHANGED && isolated != NULL)
+			*isolated = iso;
+		/* the records: td_pump */
+	}
+	td_unlock(td);
+	return rc;
 }
 
 int td_persist_done(struct td *td, uint64_t now_ms, struct td_record *out, int max_out)
 {
+	int rc;
+	pthread_mutex_lock(&td->lock);
+	now_ms = call_time(td, now_ms);
 	begin(td);
 	td->held = 0;
 	run(td, now_ms);
-	return finish(td, out, max_out);
+	rc = finish(td, out, max_out);
+	td_unlock(td);
+	return rc;
 }
 
-int td_held(const struct td *td)
+int td_held(struct td *td)
 {
-	return td->held;
+	int held;
+	pthread_mutex_lock(&td->lock);
+	held = td->held;
+	td_unlock(td);
+	return held;
 }
 
-uint64_t td_next_deadline(const struct td *td)
+uint64_t td_next_deadline(struct td *td)
 {
-	return tc_next_deadline(td->core);
+	uint64_t d;
+	pthread_mutex_lock(&td->lock);
+	d = tc_next_deadline(td->core);
+	td_unlock(td);
+	return d;
 }
 
-void td_get_stats(const struct td *td, struct td_stats *out)
+void td_get_stats(struct td *td, struct td_stats *out)
 {
+	pthread_mutex_lock(&td->lock);
 	*out = td->st;
+	td_unlock(td);
 }

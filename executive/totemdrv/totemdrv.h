@@ -25,13 +25,28 @@
  * Records (and their data / member lists) stay valid until the next call of
  * any td_* function.  A call returns at most max_out records; when it returns
  * exactly max_out, fetch the rest with td_more() before doing anything else.
- * Not thread-safe; one event loop owns one struct td.
+ *
+ * Threaded mode (td_thread_start): a thread of td's own polls the transport and
+ * runs the core's timers, so tokens and packets are handled at once, however
+ * busy the event loop is.  Every td_* function takes td's lock.  The calls of
+ * the event loop (td_submit, td_pump, td_leave, td_iface_check,
+ * td_persist_done) then return no records: every record, the thread's and
+ * theirs, is appended in order and announced on td_event_fd() (an eventfd:
+ * read it, then call td_take() until it returns less than max_out).  Records
+ * from td_take stay valid until the next td_take.  td_poll, td_timeout and
+ * td_more return TD_EINVAL; the now_ms arguments are ignored (td reads
+ * CLOCK_MONOTONIC under its lock).  While held, the thread leaves the packets
+ * in the sockets and runs no timer until td_persist_done.
  */
 
 /* returned instead of a record count while a PERSIST is outstanding */
 #define TD_HELD -16
 #define TD_ENOMEM -12
 #define TD_EINVAL -22
+
+/* record type (beside enum tc_action_type) of threaded mode: the thread's
+ * interface check found a change; arg = 1 when the node is now isolated */
+#define TD_REC_IFACE 256
 
 /* default output mask: every action type except SEND (bit = 1 << type) */
 #define TD_MASK_DEFAULT 0xfffffffd
@@ -98,6 +113,23 @@ int td_pump(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
 int td_persist_done(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
 /* The records a previous call could not return (count; 0 when none left). */
 int td_more(struct td *td, struct td_record *out, int max_out);
-int td_held(const struct td *td);
-uint64_t td_next_deadline(const struct td *td);
-void td_get_stats(const struct td *td, struct td_stats *out);
+/* tc_leave() and run its actions (non-threaded: records, or TD_HELD). */
+int td_leave(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
+/* tn_iface_check(); on TN_IFACE_CHANGED tells the core (tc_link_state), runs
+ * the actions (fetch the records with td_pump) and sets *isolated.  Returns
+ * the TN_IFACE_* result.  Threaded mode: asks the thread to check; it reports
+ * a change as a TD_REC_IFACE record; returns TN_IFACE_UNCHANGED. */
+int td_iface_check(struct td *td, uint64_t now_ms, int *isolated);
+int td_held(struct td *td);
+uint64_t td_next_deadline(struct td *td);
+void td_get_stats(struct td *td, struct td_stats *out);
+
+/* Threaded mode: start td's thread (0, or -errno); stop and join it (td
+ * returns to non-threaded mode; td_destroy stops it too). */
+int td_thread_start(struct td *td);
+void td_thread_stop(struct td *td);
+/* readable when records wait for td_take (-1 when not threaded) */
+int td_event_fd(struct td *td);
+/* Threaded mode: the next records in order (count, or TD_ENOMEM once after an
+ * allocation failure lost some). */
+int td_take(struct td *td, struct td_record *out, int max_out);

@@ -3,8 +3,12 @@
  * 127.0.0.1 with no peers forms its ring through td_* alone (own JOINs looped
  * back, the token unicast to self), stops at PERSIST (TD_HELD until
  * td_persist_done), and delivers its own multicasts in order, the records
- * fetched a few at a time (td_more).  Run under ASan/UBSan by build-asan.
+ * fetched a few at a time (td_more).  Then the same in threaded mode: td's
+ * thread forms the ring and passes the token while this thread submits, waits
+ * on td_event_fd and takes the records (td_take), makes each PERSIST durable
+ * and releases it.  Run under ASan/UBSan by build-asan.
  */
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,33 +99,155 @@ static void handle(int n, struct td_record *out)
 	}
 }
 
-int main(void)
+/* One node alone on a udpu transport on 127.0.0.1: transport and core. */
+static struct tc_core *make_node(uint32_t nodeid, int port, struct tn **tn)
 {
+	static struct tn_member self = {0, "127.0.0.1"};
 	struct tc_config cfg;
 	struct tn_config tc;
-	struct tn_member self = {0, "127.0.0.1"};
+	struct tc_core *c;
+	char err[256];
+
+	memset(&tc, 0, sizeof(tc));
+	tc.transport = TN_TRANSPORT_UDPU;
+	tc.nodeid = nodeid;
+	tc.bindnetaddr = "127.0.0.1";
+	tc.mcastport = port;
+	tc.members = &self;
+	tc.n_members = 1;
+	tc.epoch = 1;
+	CHECK(tn_create(&tc, tn, err, sizeof(err)) == 0, "tn_create: %s", err);
+	tc_config_defaults(&cfg);
+	cfg.frame_size = (uint32_t)tn_max_payload(1500, 2, 0);
+	c = tc_create(&cfg, nodeid, 0, 42 + nodeid);
+	CHECK(c != NULL, "tc_create");
+	return c;
+}
+
+/* ---- threaded mode ---------------------------------------------------------- */
+
+static int t_regular, t_persists, t_delivered, t_held_delivered;
+
+static void t_handle(struct td *t, const struct td_record *r)
+{
+	uint8_t want[4096];
+	struct td_record o[OUT_MAX];
+	CHECK(r->type != TC_ACT_SEND, "a SEND reached the output");
+	if (r->type == TC_ACT_CONFCHG && r->kind == TC_CONF_REGULAR) {
+		CHECK(r->n_members == 1 && r->members[0] == 2, "members %zu", r->n_members);
+		t_regular++;
+	} else if (r->type == TC_ACT_PERSIST) {
+		int m = -1;
+		CHECK(td_held(t) == 1, "not held after PERSIST");
+		CHECK(td_poll(t, now_ms(), o, OUT_MAX) == TD_EINVAL, "td_poll in threaded mode");
+		CHECK(td_timeout(t, now_ms(), o, OUT_MAX) == TD_EINVAL, "td_timeout in threaded mode");
+		CHECK(td_more(t, o, OUT_MAX) == TD_EINVAL, "td_more in threaded mode");
+		CHECK(td_submit(t, now_ms(), 8, (const uint8_t *)"held", 4, 0, o, OUT_MAX, &m) == TC_OK,
+		      "submit while held");
+		CHECK(m == 0, "records from a threaded submit");
+		t_persists++;
+		CHECK(td_persist_done(t, now_ms(), o, OUT_MAX) == 0, "threaded persist_done returned records");
+	} else if (r->type == TC_ACT_DELIVER && r->channel == 8) {
+		CHECK(r->len == 4 && memcmp(r->data, "held", 4) == 0, "held message");
+		t_held_delivered++;
+	} else if (r->type == TC_ACT_DELIVER) {
+		CHECK(r->node == 2 && r->channel == 9, "origin %u channel %u", r->node, r->channel);
+		CHECK(r->len == (size_t)(t_delivered * 13) % 3000, "len %zu at %d", r->len, t_delivered);
+		fill(want, r->len, t_delivered);
+		CHECK(r->len == 0 || memcmp(r->data, want, r->len) == 0, "payload %d", t_delivered);
+		t_delivered++;
+	}
+}
+
+/* Take every waiting record (a copy of each batch first: they stay valid only
+ * until the next td_take, and handling one may call td again). */
+static void t_take(struct td *t)
+{
+	struct td_record out[OUT_MAX], copy[OUT_MAX];
+	int n;
+	do {
+		n = td_take(t, out, OUT_MAX);
+		CHECK(n >= 0, "td_take: %d", n);
+		memcpy(copy, out, (size_t)n * sizeof(*out));
+		for (int i = 0; i < n; i++) {
+			uint8_t data[4096];
+			struct td_record r = copy[i];
+			if (r.data != NULL) {       /* keep the payload past the next td_take */
+				CHECK(r.len <= sizeof(data), "record of %zu bytes", r.len);
+				memcpy(data, r.data, r.len);
+				r.data = data;
+			}
+			t_handle(t, &r);
+		}
+	} while (n == OUT_MAX);
+}
+
+static void threaded(void)
+{
+	struct tn *tn = NULL;
+	struct tc_core *c = make_node(2, 20003 + (int)(getpid() % 20000) * 2, &tn);
+	struct td *t;
+	struct td_stats st;
+	uint8_t msg[4096];
+	int rc, submitted = 0, efd;
+	uint64_t end;
+
+	t = td_create(c, tn, 2);
+	CHECK(t != NULL, "td_create");
+	CHECK(td_event_fd(t) == -1, "event fd before the thread");
+	tc_start(c, now_ms());          /* before the thread: then only td calls the core */
+	CHECK(td_thread_start(t) == 0, "td_thread_start");
+	CHECK(td_thread_start(t) == -EALREADY, "second td_thread_start");
+	efd = td_event_fd(t);
+	CHECK(efd >= 0, "no event fd");
+	CHECK(td_pump(t, now_ms(), NULL, 0) == 0, "threaded pump returned records");
+
+	end = now_ms() + 10000;
+	while (now_ms() < end && (t_regular == 0 || t_delivered < NMSG || t_held_delivered < t_persists)) {
+		struct pollfd p = {.fd = efd, .events = POLLIN};
+		uint64_t v;
+		if (t_regular > 0) {
+			for (int k = 0; k < 20 && submitted < NMSG; k++) {
+				size_t len = (size_t)(submitted * 13) % 3000;
+				int got = -1;
+				fill(msg, len, submitted);
+				rc = td_submit(t, now_ms(), 9, msg, len, submitted % 2, NULL, 0, &got);
+				if (rc == TC_EAGAIN)
+					break;
+				CHECK(rc == TC_OK && got == 0, "threaded submit %d (%d records)", rc, got);
+				submitted++;
+			}
+		}
+		if (poll(&p, 1, 50) > 0)
+			CHECK(read(efd, &v, sizeof(v)) == (ssize_t)sizeof(v), "event fd read");
+		t_take(t);
+	}
+	CHECK(t_regular >= 1, "threaded: no regular configuration");
+	CHECK(t_persists >= 1, "threaded: no PERSIST seen");
+	CHECK(t_delivered == NMSG, "threaded: delivered %d of %d", t_delivered, NMSG);
+	CHECK(t_held_delivered == t_persists, "threaded: held submits %d, delivered %d", t_persists,
+	      t_held_delivered);
+	td_get_stats(t, &st);
+	CHECK(st.loopbacks > 0 && st.persists == (uint64_t)t_persists, "threaded stats");
+	CHECK(td_leave(t, now_ms(), NULL, 0) == 0, "threaded leave");
+	td_thread_stop(t);
+	CHECK(td_event_fd(t) == -1, "event fd after the thread");
+	td_destroy(t);
+	tc_destroy(c);
+	tn_destroy(tn);
+	printf("threaded: ring formed, %d persist(s), %d messages delivered\n", t_persists, t_delivered);
+}
+
+int main(void)
+{
 	struct tn *tn = NULL;
 	struct td_record out[OUT_MAX];
 	struct td_stats st;
-	char err[256];
 	int fds[4], nfds, submitted = 0, rc, n;
 	uint8_t msg[4096];
 	uint64_t end;
 
-	memset(&tc, 0, sizeof(tc));
-	tc.transport = TN_TRANSPORT_UDPU;
-	tc.nodeid = 1;
-	tc.bindnetaddr = "127.0.0.1";
-	tc.mcastport = 20000 + (int)(getpid() % 20000) * 2;
-	tc.members = &self;
-	tc.n_members = 1;
-	tc.epoch = 1;
-	rc = tn_create(&tc, &tn, err, sizeof(err));
-	CHECK(rc == 0, "tn_create: %s", err);
-	tc_config_defaults(&cfg);
-	cfg.frame_size = (uint32_t)tn_max_payload(1500, 2, 0);
-	core = tc_create(&cfg, 1, 0, 42);
-	CHECK(core != NULL, "tc_create");
+	core = make_node(1, 20000 + (int)(getpid() % 20000) * 2, &tn);
 	CHECK(td_create(core, tn, 0) == NULL, "node id 0 accepted");
 	td = td_create(core, tn, 1);
 	CHECK(td != NULL, "td_create");
@@ -170,7 +296,9 @@ int main(void)
 	td_destroy(td);
 	tc_destroy(core);
 	tn_destroy(tn);
-	printf("all checks passed: ring formed, %d persist(s), %d messages delivered, %llu loopbacks\n",
+	printf("ring formed, %d persist(s), %d messages delivered, %llu loopbacks\n",
 	       persists, delivered, (unsigned long long)st.loopbacks);
+	threaded();
+	printf("all checks passed\n");
 	return 0;
 }
