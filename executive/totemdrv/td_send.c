@@ -13,30 +13,25 @@
  */
 #include "td_internal.h"
 
-/* Send box sb (the caller holds io), in order: consecutive multicasts in one
- * transport call, each unicast on its own (a token must not overtake the
- * multicasts before it). */
+/* Send box sb (the caller holds io), in order, with as few transport calls as
+ * possible: multicasts and unicasts (a token behind the frames of its visit)
+ * go in one tn_send_batch, which keeps their order in one sendmmsg (and
+ * coalesces the multicast runs with UDP GSO).  The token leaving right behind
+ * its frames also lets the next node take both in one wake-up. */
 static void send_box(struct td *td)
 {
 	struct vec *v = &td->sb;
 	int ntx = 0;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ent *e = &v->v[i];
-		const uint8_t *data = td_at(&td->sba, e->data_off);
-		if (e->r.kind == TC_DEST_UNICAST) {
-			if (ntx > 0 && td->tn != NULL)
-				tn_send_batch(td->tn, td->tx, ntx, NULL);
-			ntx = 0;
-			if (td->tn != NULL)
-				tn_send_unicast(td->tn, e->r.node, data, e->r.len);
-			continue;
-		}
+		int unicast = e->r.kind == TC_DEST_UNICAST;
 		if (ntx == TD_TX_BATCH) {
 			if (td->tn != NULL)
 				tn_send_batch(td->tn, td->tx, ntx, NULL);
 			ntx = 0;
 		}
-		td->tx[ntx++] = (struct tn_tx){ .data = data, .len = e->r.len, .dest = TN_DEST_MCAST,
+		td->tx[ntx++] = (struct tn_tx){ .data = td_at(&td->sba, e->data_off), .len = e->r.len,
+			.dest = unicast ? e->r.node : TN_DEST_MCAST,
 			.flags = e->r.kind == TC_DEST_MCAST_FLUSH ? TN_TX_FLUSH : 0 };
 	}
 	if (ntx > 0 && td->tn != NULL)
