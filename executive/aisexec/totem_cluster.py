@@ -242,9 +242,12 @@ class TotemCluster(Cluster):
         iface = self.D.TD_REC_IFACE
         while True:
             n = self.D.td_take(self.td, out, _OUT)
-            if n < 0:
-                log.error("totem driver failed (%d): out of memory, records lost", n)
+            if n == self.D.TD_ENOMEM:  # reported once; the records after it still come
+                log.error("totem driver: out of memory, records lost")
                 continue
+            if n < 0:
+                log.error("totem driver: td_take failed (%d)", n)
+                break
             for i in range(n):
                 a = out[i]
                 t = a.type
