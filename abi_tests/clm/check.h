@@ -3,34 +3,18 @@
 #ifndef CLM_CHECK_H
 #define CLM_CHECK_H
 
-#include <stdbool.h>
-#include <stdio.h>
-
 #include <saAis.h>
 #include <saClm.h>
 
-extern int check_count;
-extern int check_failures;
-
-/* Prints "ok" or "FAIL" with the condition's text (and file:line on failure);
- * CHECK_NOTE adds a note (a string, e.g. the values compared). */
-#define CHECK(cond) check_report((cond), __FILE__, __LINE__, #cond, "")
-#define CHECK_NOTE(cond, note) check_report((cond), __FILE__, __LINE__, #cond, (note))
+#include "check_core.h"
 
 /* Evaluates an SaAisErrorT expression once and compares it with `want`. */
 #define CHECK_RC(expr, want) \
 	check_rc((expr), (want), __FILE__, __LINE__, #expr)
 
-bool check_report(bool ok, const char *file, int line, const char *text,
-	const char *note);
 bool check_rc(SaAisErrorT got, SaAisErrorT want, const char *file, int line,
 	const char *text);
 const char *check_err_name(SaAisErrorT err);
-
-/* Line-buffered stdout, an alarm so that nothing hangs forever. */
-void check_start(const char *program, unsigned alarm_seconds);
-/* Prints the summary; the process exit status. */
-int check_done(void);
 
 /* What the test harness tells us about this node (environment:
  * CLM_TEST_NODE_ID, CLM_TEST_NODE_ADDR, CLM_TEST_NODE_NAME). */

@@ -9,10 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int check_count;
-int check_failures;
-static const char *check_program = "?";
-
 static const char *const err_names[] = {
 	[SA_AIS_OK] = "OK",
 	[SA_AIS_ERR_LIBRARY] = "ERR_LIBRARY",
@@ -50,20 +46,6 @@ const char *check_err_name(SaAisErrorT err)
 	return "(not an SaAisErrorT)";
 }
 
-bool check_report(bool ok, const char *file, int line, const char *text,
-	const char *note)
-{
-	check_count++;
-	if (ok) {
-		printf("ok   %s%s%s\n", text, note[0] ? "  # " : "", note);
-	} else {
-		check_failures++;
-		printf("FAIL %s%s%s  (%s:%d)\n", text, note[0] ? "  # " : "", note,
-			file, line);
-	}
-	return ok;
-}
-
 bool check_rc(SaAisErrorT got, SaAisErrorT want, const char *file, int line,
 	const char *text)
 {
@@ -77,22 +59,6 @@ bool check_rc(SaAisErrorT got, SaAisErrorT want, const char *file, int line,
 		check_err_name(got), (int)got, check_err_name(want), (int)want,
 		file, line);
 	return false;
-}
-
-void check_start(const char *program, unsigned alarm_seconds)
-{
-	check_program = program;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* SIGALRM's default action ends the process: a hang is a failure */
-	alarm(alarm_seconds);
-	printf("# %s\n", program);
-}
-
-int check_done(void)
-{
-	printf("# %s: %d checks, %d failed\n", check_program, check_count,
-		check_failures);
-	return check_failures == 0 && check_count > 0 ? 0 : 1;
 }
 
 bool clm_expect_load(struct clm_expect *e)

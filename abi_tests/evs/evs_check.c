@@ -6,24 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int check_count;
-int check_failures;
-static const char *check_program = "?";
-
-bool check_report(bool ok, const char *file, int line, const char *text,
-	const char *note)
-{
-	check_count++;
-	if (ok) {
-		printf("ok   %s%s%s\n", text, note[0] ? "  # " : "", note);
-	} else {
-		check_failures++;
-		printf("FAIL %s%s%s  (%s:%d)\n", text, note[0] ? "  # " : "", note,
-			file, line);
-	}
-	return ok;
-}
-
 bool check_rc(evs_error_t got, evs_error_t want, const char *file, int line,
 	const char *text)
 {
@@ -36,21 +18,6 @@ bool check_rc(evs_error_t got, evs_error_t want, const char *file, int line,
 	printf("FAIL %s == %d, expected %d  (%s:%d)\n", text, (int)got, (int)want,
 		file, line);
 	return false;
-}
-
-void check_start(const char *program, unsigned alarm_seconds)
-{
-	check_program = program;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	alarm(alarm_seconds);	/* SIGALRM ends the process: a hang is a failure */
-	printf("# %s\n", program);
-}
-
-int check_done(void)
-{
-	printf("# %s: %d checks, %d failed\n", check_program, check_count,
-		check_failures);
-	return check_failures == 0 && check_count > 0 ? 0 : 1;
 }
 
 unsigned int evs_test_nodeid(void)

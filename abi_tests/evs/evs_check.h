@@ -3,29 +3,17 @@
 #ifndef EVS_CHECK_H
 #define EVS_CHECK_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
 #include <evs.h>
 
-extern int check_count;
-extern int check_failures;
+#include "check_core.h"
 
-#define CHECK(cond) check_report((cond), __FILE__, __LINE__, #cond, "")
-#define CHECK_NOTE(cond, note) check_report((cond), __FILE__, __LINE__, #cond, (note))
 /* Evaluates an evs_error_t expression once and compares it with `want`. */
 #define CHECK_RC(expr, want) check_rc((expr), (want), __FILE__, __LINE__, #expr)
 
-bool check_report(bool ok, const char *file, int line, const char *text,
-	const char *note);
 bool check_rc(evs_error_t got, evs_error_t want, const char *file, int line,
 	const char *text);
-
-/* Line-buffered stdout, an alarm so that nothing hangs forever. */
-void check_start(const char *program, unsigned alarm_seconds);
-/* Prints the summary; the process exit status. */
-int check_done(void);
 
 /* The node id of the test executive's node (EVS_TEST_NODE_ID). */
 unsigned int evs_test_nodeid(void);
