@@ -15,7 +15,7 @@ unlinked ones only through their openers, until the last one closes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # SaAisErrorT
 OK = 1
@@ -153,16 +153,22 @@ class CkptState:
             return None
         return ckpt, op
 
-    def _writable(self, node: int, conn_id: int, open_id: int) -> tuple[int, Checkpoint | None]:
+    def _write_opener(self, node: int, conn_id: int, open_id: int) -> tuple[int, Checkpoint | None]:
+        """The checkpoint of open_id, opened for writing by (node, conn_id)."""
         found = self.opener(node, conn_id, open_id)
         if found is None:
             return ERR_BAD_HANDLE, None
         ckpt, op = found
         if not op.flags & OPEN_WRITE:
             return ERR_ACCESS, None
-        if not ckpt.has_active_replica():
-            return ERR_NOT_EXIST, None
         return OK, ckpt
+
+    def _writable(self, node: int, conn_id: int, open_id: int) -> tuple[int, Checkpoint | None]:
+        """As _write_opener, and the checkpoint has a replica to write to."""
+        err, ckpt = self._write_opener(node, conn_id, open_id)
+        if ckpt is not None and not ckpt.has_active_replica():
+            return ERR_NOT_EXIST, None
+        return err, ckpt
 
     # -- checkpoints --------------------------------------------------------
     def open(self, node: int, conn_id: int, open_id: int, ckpt_id: int, name: bytes, flags: int,
@@ -252,30 +258,22 @@ class CkptState:
             return ERR_INVALID_PARAM
         if ckpt.unlinked:
             return ERR_BAD_OPERATION  # B.01.01: the retention of an unlinked checkpoint is moot
-        ckpt.attrs = Attrs(ckpt.attrs.creation_flags, ckpt.attrs.checkpoint_size, duration,
-                           ckpt.attrs.max_sections, ckpt.attrs.max_section_size,
-                           ckpt.attrs.max_section_id_size)
+        ckpt.attrs = replace(ckpt.attrs, retention_duration=duration)
         return OK
 
     def active_replica_set(self, node: int, conn_id: int, open_id: int) -> int:
-        found = self.opener(node, conn_id, open_id)
-        if found is None:
-            return ERR_BAD_HANDLE
-        ckpt, op = found
-        if not op.flags & OPEN_WRITE:
-            return ERR_ACCESS
+        err, ckpt = self._write_opener(node, conn_id, open_id)
+        if ckpt is None:
+            return err
         if not ckpt.attrs.creation_flags & COLLOCATED or ckpt.attrs.creation_flags & WR_ALL_REPLICAS:
             return ERR_BAD_OPERATION  # only a collocated asynchronous checkpoint has one to set
         ckpt.active_node = node
         return OK
 
     def synchronize(self, node: int, conn_id: int, open_id: int) -> int:
-        found = self.opener(node, conn_id, open_id)
-        if found is None:
-            return ERR_BAD_HANDLE
-        ckpt, op = found
-        if not op.flags & OPEN_WRITE:
-            return ERR_ACCESS
+        err, ckpt = self._write_opener(node, conn_id, open_id)
+        if ckpt is None:
+            return err
         if ckpt.attrs.creation_flags & WR_ALL_REPLICAS:
             return ERR_BAD_OPERATION
         if not ckpt.has_active_replica():
