@@ -8,23 +8,12 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from nscluster import TOP, NsCluster
 
 TOOL = TOP / "build" / "abi_tests" / "cluster" / "ckpt_tool"
 SECTIONS = 32
-
-
-@pytest.fixture
-def cluster3(tmp_path: Path) -> Iterator[NsCluster]:
-    c = NsCluster(3, tmp_path)
-    try:
-        yield c
-    finally:
-        c.close()
 
 
 class Writer:

@@ -3,23 +3,12 @@ kill -9, restart, partition and merge, seen through CLM track on every node."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from clmwatch import Watcher, parse_fields, watch_binary
 from nscluster import NsCluster
 
 JOINED, LEFT, NO_CHANGE = 2, 3, 1
-
-
-@pytest.fixture
-def cluster3(tmp_path: Path) -> Iterator[NsCluster]:
-    c = NsCluster(3, tmp_path)
-    try:
-        yield c
-    finally:
-        c.close()
 
 
 def full_view(n: int):  # type: ignore[no-untyped-def]

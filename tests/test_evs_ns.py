@@ -7,8 +7,7 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from nscluster import TOP, Node, NsCluster
@@ -69,15 +68,6 @@ class ConfWatch:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-
-
-@pytest.fixture
-def cluster3(tmp_path: Path) -> Iterator[NsCluster]:
-    c = NsCluster(3, tmp_path)
-    try:
-        yield c
-    finally:
-        c.close()
 
 
 def exchange(nodes: list[Node]) -> list[list[dict[str, str]]]:
