@@ -117,6 +117,7 @@ def test_default_values() -> None:
     assert t.max_network_delay == 50
     assert t.window_size == 50
     assert t.max_messages == 17
+    assert t.token_linger == 200  # µs, ours (executive/totem/README.md)
     assert t.rrp_problem_count_timeout == 2000
     assert t.rrp_problem_count_threshold == 10
     assert t.rrp_token_expired_timeout == 238
@@ -175,6 +176,7 @@ def test_all_totem_options() -> None:
             max_network_delay: 60
             window_size: 300
             max_messages: 100
+            token_linger: 0
             rrp_problem_count_timeout: 3000
             rrp_problem_count_threshold: 20
             rrp_token_expired_timeout: 47
@@ -208,7 +210,7 @@ def test_all_totem_options() -> None:
     assert (t.join, t.send_join, t.consensus, t.merge, t.downcheck) == (100, 80, 6000, 300, 2000)
     assert (t.fail_recv_const, t.seqno_unchanged_const) == (100, 40)
     assert (t.heartbeat_failures_allowed, t.max_network_delay) == (3, 60)
-    assert (t.window_size, t.max_messages) == (300, 100)
+    assert (t.window_size, t.max_messages, t.token_linger) == (300, 100, 0)
     assert (t.rrp_problem_count_timeout, t.rrp_problem_count_threshold, t.rrp_token_expired_timeout) == (
         3000,
         20,
@@ -546,6 +548,7 @@ ERRORS = [
     (totem("netmtu: 9001\n"), 3, "may not be more than 9000"),
     (totem("netmtu: 9000\nmax_messages: 117\n"), 4, "'max_messages' in 'totem' is 117: it may not be more"),
     (totem("max_messages: 700\n"), 3, "may not be more than 699"),
+    (totem("token_linger: 1001\n"), 3, "'token_linger' in 'totem' is 1001"),
     (totem("rrp_problem_count_threshold: 4\n"), 3, "may not be less than 5"),
     (totem("rrp_mode: both\n"), 3, "expected one of none, active, passive"),
     (totem("transport: knet\n"), 3, "expected one of udp, udpu"),

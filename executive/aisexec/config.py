@@ -60,6 +60,7 @@ AUTHKEY_FILE_ENV = "OPENAIS_TOTEM_AUTHKEY_FILE"
 # Limits from openais exec/totem.h and exec/totemconfig.c.
 MINIMUM_TIMEOUT = 30  # ms: 3 * 1000/HZ with HZ = 100
 MESSAGE_SIZE_MAX = 1024 * 1024
+TOKEN_LINGER_MAX = 1000  # µs: the core's own backstop is 1-2 ms
 FRAME_SIZE_MAX = 9000
 INTERFACE_MAX = 2
 SEND_THREADS_MAX = 16
@@ -240,6 +241,7 @@ class TotemConfig:
     max_network_delay: int = 50
     window_size: int = 50
     max_messages: int = 17
+    token_linger: int = 200  # µs; ours, not openais's (executive/totem/README.md)
     rrp_problem_count_timeout: int = 2000
     rrp_problem_count_threshold: int = 10
     rrp_token_expired_timeout: int = 238
@@ -475,6 +477,7 @@ _TOTEM_KEYS = (
     "max_network_delay",
     "window_size",
     "max_messages",
+    "token_linger",
     "rrp_problem_count_timeout",
     "rrp_problem_count_threshold",
     "rrp_token_expired_timeout",
@@ -664,6 +667,7 @@ def _read_totem(path: str, section: Section | None, warnings: list[str]) -> Tote
     max_network_delay = r.integer("max_network_delay", 50, MINIMUM_TIMEOUT, unit=ms)
     window_size = r.integer("window_size", 50, 1)
     max_messages = r.integer("max_messages", 17, 1, MESSAGE_SIZE_MAX // netmtu)
+    token_linger = r.integer("token_linger", 200, 0, TOKEN_LINGER_MAX)
     rrp_problem_count_timeout = r.integer("rrp_problem_count_timeout", 2000, MINIMUM_TIMEOUT, unit=ms)
     rrp_problem_count_threshold = r.integer(
         "rrp_problem_count_threshold", 10, RRP_PROBLEM_COUNT_THRESHOLD_MIN
@@ -707,6 +711,7 @@ def _read_totem(path: str, section: Section | None, warnings: list[str]) -> Tote
         max_network_delay=max_network_delay,
         window_size=window_size,
         max_messages=max_messages,
+        token_linger=token_linger,
         rrp_problem_count_timeout=rrp_problem_count_timeout,
         rrp_problem_count_threshold=rrp_problem_count_threshold,
         rrp_token_expired_timeout=rrp_token_expired_timeout,

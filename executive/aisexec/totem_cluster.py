@@ -73,6 +73,7 @@ class TotemCluster(Cluster):
         self._efd = -1  # td's eventfd: records are waiting
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped = False
+        self._flush_due = False  # a td_flush is scheduled for the end of this loop turn
         self._keep: list[Any] = []  # cdata the transport config points to
 
     # -- setup ------------------------------------------------------------------
@@ -97,6 +98,7 @@ class TotemCluster(Cluster):
             raise ValueError(f"netmtu {t.netmtu} leaves no room for a packet")
         cfg.frame_size = payload
         cfg.trans_ack_gate = 0
+        cfg.token_linger = 1 if t.token_linger > 0 else 0
         if self.C.tc_config_validate(cfg) != 0:
             raise ValueError("the totem timing configuration is inconsistent")
         return cfg
@@ -184,6 +186,7 @@ class TotemCluster(Cluster):
         self.C.tc_start(self.core, _now_ms())
         if info.isolated:
             self.C.tc_link_state(self.core, _now_ms(), 1)
+        self.D.td_set_linger_us(self.td, self.cfg.token_linger)
         rc = self.D.td_thread_start(self.td)
         if rc != 0:
             raise RuntimeError(f"totem driver thread: {os.strerror(-rc)}")
@@ -230,8 +233,20 @@ class TotemCluster(Cluster):
         if self.core is None or self._stopped:
             return False
         # the records this causes (an own delivery) come through td_take, in order
-        return self.D.td_submit(self.td, 0, service_id, payload, len(payload), 0,
-                                self.ffi.NULL, 0, self.ffi.NULL) == 0
+        ok = self.D.td_submit(self.td, 0, service_id, payload, len(payload), 0,
+                              self.ffi.NULL, 0, self.ffi.NULL) == 0
+        if ok and not self._flush_due:
+            # token linger: what this loop turn submits leaves together, on a
+            # visit kept open for it, once the turn's callbacks have run
+            self._flush_due = True
+            assert self._loop is not None
+            self._loop.call_soon(self._flush)
+        return ok
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        if not self._stopped:
+            self.D.td_flush(self.td, 0, self.ffi.NULL, 0)
 
     # -- actions ----------------------------------------------------------------
     def _take(self) -> None:

@@ -266,6 +266,7 @@ void tc_timeout(struct tc_core *c, uint64_t now_ms)
 		case T_JOIN: tc_timer_join(c); break;
 		case T_JOIN_SEND: tc_timer_join_send(c); break;
 		case T_CONSENSUS: tc_timer_consensus(c); break;
+		case T_LINGER: tc_linger_end(c); break;
 		default: break;
 		}
 	}
@@ -456,8 +457,28 @@ void tc_leave(struct tc_core *c, uint64_t now_ms)
 		tc_emit_send(c, TC_DEST_MCAST_FLUSH, 0, c->scratch, len);
 	for (int i = 0; i < T_COUNT; i++)
 		c->timer[i] = TC_NEVER;
+	c->lingering = 0;
 	c->state = TC_STATE_LEFT;
 	tc_emit_log(c, TC_LOG_NOTICE, TC_LOG_LEFT, 0, 0);
+}
+
+/* ---- token linger --------------------------------------------------------- */
+
+uint64_t tc_lingering(const struct tc_core *c)
+{
+	return c->lingering ? c->linger_id : 0;
+}
+
+void tc_linger_flush(struct tc_core *c, uint64_t now_ms)
+{
+	begin_call(c, now_ms);
+	tc_linger_flush_now(c);
+}
+
+void tc_linger_release(struct tc_core *c, uint64_t now_ms)
+{
+	begin_call(c, now_ms);
+	tc_linger_end(c);
 }
 
 /* ---- queries ------------------------------------------------------------ */

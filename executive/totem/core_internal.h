@@ -22,6 +22,7 @@ enum tc_timer {
 	T_JOIN,
 	T_JOIN_SEND,
 	T_CONSENSUS,
+	T_LINGER,                   /* backstop of a lingering token (token_linger) */
 	T_COUNT
 };
 
@@ -61,6 +62,12 @@ struct tc_core {
 	uint64_t my_last_aru, my_token_seq, my_last_seq, safe_point;
 	uint32_t seq_unchanged, aru_count;
 	int token_held;
+	int64_t last_new;           /* messages originated on the last token visit */
+	uint64_t seq_passed;        /* the token's seq when we last passed it */
+	int lingering;              /* the visit of linger_tok is open (token_linger) */
+	struct tw_orf linger_tok;   /* processed, not yet encoded and passed on */
+	int64_t linger_budget;      /* messages the open visit may still originate */
+	uint64_t linger_id;         /* changes when the caller's wait starts again */
 	int64_t trc, pbl, cbl;
 
 	/* old-ring snapshot */
@@ -119,6 +126,7 @@ void tc_send_token_packet(struct tc_core *c, uint32_t dest, const uint8_t *p, si
 
 /* core_token.c */
 void tc_handle_orf(struct tc_core *c, struct tw_orf *tok);
+void tc_linger_drop(struct tc_core *c);
 void tc_handle_mcast(struct tc_core *c, const struct tw_mcast *m, const uint8_t *raw, size_t len);
 void tc_handle_hold_cancel(struct tc_core *c, const struct tw_ringmsg *m);
 void tc_deliver_frame(struct tc_core *c, const uint8_t *pkt, size_t len, int regular);
@@ -127,6 +135,8 @@ uint32_t tc_successor(const struct tc_core *c);
 void tc_send_hold_cancel(struct tc_core *c);
 void tc_timer_retransmit(struct tc_core *c);
 void tc_timer_hold(struct tc_core *c);
+void tc_linger_end(struct tc_core *c);
+void tc_linger_flush_now(struct tc_core *c);
 int tc_update_aru(struct tc_core *c, struct tsq *q);
 int tc_recovery_queue_empty(struct tc_core *c);
 int tc_inner_valid(const struct tc_core *c, const uint8_t *p, size_t len);

@@ -81,6 +81,7 @@ void tc_gather_enter(struct tc_core *c, uint32_t reason)
 	tm_add(&c->consensus, c->me);
 	c->originated_orf = 0;
 	c->token_held = 0;
+	tc_linger_drop(c);
 	c->tok_len = 0;
 	c->st.gather_entered++;
 	tc_emit_log(c, TC_LOG_DEBUG, TC_LOG_GATHER_ENTERED, reason, c->proc.n);

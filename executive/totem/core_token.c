@@ -340,13 +340,17 @@ int tc_recovery_queue_empty(struct tc_core *c)
 
 /* ---- the ORF token ---------------------------------------------------------- */
 
+static int linger_wanted(struct tc_core *c, const struct tw_orf *tok, int64_t new_msgs,
+                         int64_t budget, int64_t others);
+static void linger_begin(struct tc_core *c, const struct tw_orf *tok, int64_t budget,
+                         int64_t new_msgs);
+
 void tc_handle_orf(struct tc_core *c, struct tw_orf *tok)
 {
 	struct tsq *q;
 	uint64_t prev_aru, tok_aru_in;
 	int is_rep, hold = 0;
-	int64_t allowed, n_re, n_new;
-	size_t len;
+	int64_t allowed, n_re, n_new, others;
 
 	if (c->state != TC_STATE_OPERATIONAL && c->state != TC_STATE_RECOVERY)
 		return;
@@ -389,7 +393,8 @@ void tc_handle_orf(struct tc_core *c, struct tw_orf *tok)
 	c->safe_point = min64(tok_aru_in, prev_aru);
 	c->my_last_aru = tok_aru_in;
 
-	/* retransmit, request, originate */
+	/* retransmit, request, originate; others: another member sent or waits */
+	others = (int64_t)tok->backlog - c->pbl + (tok->seq != c->seq_passed);
 	allowed = fcc_calculate(c, tok);
 	n_re = serve_rtr(c, tok, q, allowed);
 	allowed -= n_re;
@@ -433,11 +438,16 @@ void tc_handle_orf(struct tc_core *c, struct tw_orf *tok)
 		tc_recovery_token(c, tok);
 
 	tok->h.sender = c->me;
-	len = tw_encode_orf(tok, c->tok_copy, sizeof(c->tok_copy));
-	c->tok_len = len;
 	c->tok_dest = tc_successor(c);
+	if (!hold && linger_wanted(c, tok, n_new, allowed - n_re - n_new, others)) {
+		linger_begin(c, tok, allowed - n_re - n_new, n_new);
+		return;
+	}
+	c->last_new = c->state == TC_STATE_OPERATIONAL ? n_new : 0;
+	c->seq_passed = tok->seq;
+	c->tok_len = tw_encode_orf(tok, c->tok_copy, sizeof(c->tok_copy));
 	if (!hold) {
-		tc_emit_send(c, TC_DEST_UNICAST, c->tok_dest, c->tok_copy, len);
+		tc_emit_send(c, TC_DEST_UNICAST, c->tok_dest, c->tok_copy, c->tok_len);
 		c->st.tokens_tx++;
 	}
 	if (c->state == TC_STATE_OPERATIONAL)
@@ -451,6 +461,116 @@ void tc_handle_orf(struct tc_core *c, struct tw_orf *tok)
 		tc_timer_set(c, T_TOKEN_RETRANSMIT, c->cfg.token_retransmit_ms);
 		tc_emit_simple(c, TC_ACT_TOKEN_SENT, &c->ring_id, tok->token_seq);
 	}
+}
+
+/* ---- token linger (README.md, "Token linger") ------------------------------ */
+
+/* Keep the visit open instead of passing the token?  Only while this node's
+ * application is sending (it originated on this visit or the last), its
+ * queue is empty, the visit's flow-control budget has room for as many
+ * frames again as the visit sent (a large message would otherwise leave in
+ * pieces, the rest a rotation later) and nobody
+ * else waits: no retransmission requests, no backlog but ours.  A message
+ * submitted meanwhile leaves at once, on this visit (tc_submit ->
+ * linger_extend), instead of a rotation later.  To the other members a kept
+ * token is a long visit; tc_submit with nothing left to send, a hold cancel,
+ * the caller (tc_linger_release, after its own short wait) or at the latest
+ * T_LINGER passes it on. */
+static int linger_wanted(struct tc_core *c, const struct tw_orf *tok, int64_t new_msgs,
+                         int64_t budget, int64_t others)
+{
+	return c->cfg.token_linger && c->state == TC_STATE_OPERATIONAL &&
+	       (new_msgs > 0 || c->last_new > 0) && budget > 0 && budget >= new_msgs &&
+	       others <= 0 &&
+	       tok->rtr_count == 0 && backlog_get(c) == 0;
+}
+
+static void linger_begin(struct tc_core *c, const struct tw_orf *tok, int64_t budget,
+                         int64_t new_msgs)
+{
+	/* a visit that ends up sending nothing is not kept open again */
+	c->last_new = new_msgs;
+	c->linger_tok = *tok;
+	c->linger_budget = budget;
+	c->lingering = 1;
+	c->linger_id++;
+	c->st.tokens_lingered++;
+	tc_deliver_agreed(c);
+	tc_timer_set(c, T_TOKEN_LOSS, c->cfg.token_ms);
+	tc_timer_stop(c, T_TOKEN_RETRANSMIT);
+	/* the core's clock counts ms: the whole visit stays under 2 ms */
+	tc_timer_set(c, T_LINGER, 2);
+}
+
+/* Originate what was submitted since the visit was kept open.  Returns 1 if
+ * the visit should end: its budget has no room for another batch this size,
+ * or something is still queued. */
+static int linger_extend(struct tc_core *c)
+{
+	struct tw_orf *tok = &c->linger_tok;
+	int64_t n, backlog, fcc;
+
+	if (backlog_get(c) == 0)
+		return 0;
+	n = originate(c, tok, &c->sq, c->linger_budget);
+	c->linger_budget -= n;
+	c->last_new += n;
+	c->st.linger_submits++;
+	if (tok->seq > c->high_seq)
+		c->high_seq = tok->seq;
+	tc_update_aru(c, &c->sq);
+	/* flow control as if these had been originated when the token came */
+	fcc = (int64_t)tok->fcc + n;
+	tok->fcc = fcc > UINT32_MAX ? UINT32_MAX : (uint32_t)fcc;
+	c->trc += n;
+	c->cbl = backlog_get(c);
+	backlog = (int64_t)tok->backlog + c->cbl - c->pbl;
+	tok->backlog = backlog < 0 ? 0 : (backlog > UINT32_MAX ? UINT32_MAX : (uint32_t)backlog);
+	c->pbl = c->cbl;
+	if (c->my_aru < tok->aru || tok->aru_addr == c->me || tok->aru_addr == 0) {
+		tok->aru = c->my_aru;
+		tok->aru_addr = tok->aru == tok->seq ? 0 : c->me;
+	}
+	tc_deliver_agreed(c);
+	c->linger_id++;         /* the caller's wait for the next batch starts again */
+	return c->linger_budget < (n > 0 ? n : 1) || backlog_get(c) > 0;
+}
+
+/* The visit ends: the token goes on. */
+static void linger_pass(struct tc_core *c)
+{
+	struct tw_orf *tok = &c->linger_tok;
+	c->lingering = 0;
+	tc_timer_stop(c, T_LINGER);
+	c->seq_passed = tok->seq;
+	c->tok_len = tw_encode_orf(tok, c->tok_copy, sizeof(c->tok_copy));
+	tc_emit_send(c, TC_DEST_UNICAST, c->tok_dest, c->tok_copy, c->tok_len);
+	c->st.tokens_tx++;
+	tc_timer_set(c, T_TOKEN_RETRANSMIT, c->cfg.token_retransmit_ms);
+	tc_emit_simple(c, TC_ACT_TOKEN_SENT, &c->ring_id, tok->token_seq);
+}
+
+void tc_linger_flush_now(struct tc_core *c)
+{
+	if (c->lingering && linger_extend(c))
+		linger_pass(c);
+}
+
+/* Pass the kept token on, with what was submitted since the last flush. */
+void tc_linger_end(struct tc_core *c)
+{
+	if (!c->lingering)
+		return;
+	(void)linger_extend(c);
+	linger_pass(c);
+}
+
+/* The ring changes: the kept token is dropped with the ring it belongs to. */
+void tc_linger_drop(struct tc_core *c)
+{
+	c->lingering = 0;
+	c->last_new = 0;
+	tc_timer_stop(c, T_LINGER);
 }
 
 /* ---- token retransmit / hold ------------------------------------------------ */
@@ -504,4 +624,5 @@ void tc_handle_hold_cancel(struct tc_core *c, const struct tw_ringmsg *m)
 	c->seq_unchanged = 0;
 	if (c->state == TC_STATE_OPERATIONAL && tc_timer_armed(c, T_HOLD))
 		release_held_token(c);
+	tc_linger_end(c);       /* someone else wants to send */
 }

@@ -133,6 +133,11 @@ struct tc_config {
 	uint32_t trans_ack_gate;        /* 1: hold pre-change traffic until tc_trans_ack */
 	uint32_t trace_frames;          /* 1: emit TC_ACT_FRAME per delivered frame */
 	uint64_t seq_start;             /* first seq of each ring minus one (0) */
+	uint32_t token_linger;          /* 1: keep the token's visit open while the
+	                                   application is likely to send again
+	                                   (README.md, "Token linger"); the caller
+	                                   bounds the wait with tc_linger_release (0) */
+	uint32_t pad_;
 };
 
 struct tc_action {
@@ -184,6 +189,8 @@ struct tc_stats {
 	uint64_t delivered_frames;
 	uint64_t failed_to_recv;
 	uint64_t submit_eagain;
+	uint64_t tokens_lingered;       /* visits kept open by token_linger */
+	uint64_t linger_submits;        /* submits sent on an open visit */
 };
 
 struct tc_status {
@@ -224,6 +231,13 @@ int tc_submit(struct tc_core *c, uint64_t now_ms, uint8_t channel,
 void tc_trans_ack(struct tc_core *c);
 void tc_link_state(struct tc_core *c, uint64_t now_ms, int isolated);
 void tc_leave(struct tc_core *c, uint64_t now_ms);
+/* token_linger: 0, or an id of the current wait for a local message (it
+ * changes when a flush extends the visit).  flush: originate what was
+ * submitted since, on the open visit (call it after a batch of tc_submit);
+ * release: that, then pass the token on. */
+uint64_t tc_lingering(const struct tc_core *c);
+void tc_linger_flush(struct tc_core *c, uint64_t now_ms);
+void tc_linger_release(struct tc_core *c, uint64_t now_ms);
 uint64_t tc_next_deadline(const struct tc_core *c);
 size_t tc_actions(struct tc_core *c, struct tc_action *out, size_t max);
 size_t tc_queue_space(const struct tc_core *c);

@@ -286,6 +286,13 @@ void td_exec_timeout(struct td *td, uint64_t now_ms)
 	run(td, now_ms);
 }
 
+void td_exec_linger(struct td *td, uint64_t now_ms)
+{
+	tc_linger_release(td->core, now_ms);
+	collect(td);
+	run(td, now_ms);
+}
+
 /* ---- API ------------------------------------------------------------------ */
 
 struct td *td_create(struct tc_core *core, struct tn *tn, uint32_t my_nodeid)
@@ -390,14 +397,19 @@ int td_submit(struct td *td, uint64_t now_ms, uint8_t channel, const uint8_t *ms
 }
 
 /* After a direct core call (or none): collect and run its actions. */
-static int pump_call(struct td *td, uint64_t now_ms, struct td_record *out, int max_out, int leave)
+enum pump_what { PUMP_ONLY, PUMP_LEAVE, PUMP_FLUSH };
+
+static int pump_call(struct td *td, uint64_t now_ms, struct td_record *out, int max_out,
+                     enum pump_what what)
 {
 	int rc;
 	pthread_mutex_lock(&td->lock);
 	now_ms = call_time(td, now_ms);
 	begin(td);
-	if (leave)
+	if (what == PUMP_LEAVE)
 		tc_leave(td->core, now_ms);
+	else if (what == PUMP_FLUSH && !td->held)
+		tc_linger_flush(td->core, now_ms);
 	collect(td);
 	if (td->held && !td->threaded) {
 		rc = td->nomem ? finish(td, out, max_out) : TD_HELD;
@@ -411,12 +423,17 @@ static int pump_call(struct td *td, uint64_t now_ms, struct td_record *out, int 
 
 int td_pump(struct td *td, uint64_t now_ms, struct td_record *out, int max_out)
 {
-	return pump_call(td, now_ms, out, max_out, 0);
+	return pump_call(td, now_ms, out, max_out, PUMP_ONLY);
 }
 
 int td_leave(struct td *td, uint64_t now_ms, struct td_record *out, int max_out)
 {
-	return pump_call(td, now_ms, out, max_out, 1);
+	return pump_call(td, now_ms, out, max_out, PUMP_LEAVE);
+}
+
+int td_flush(struct td *td, uint64_t now_ms, struct td_record *out, int max_out)
+{
+	return pump_call(td, now_ms, out, max_out, PUMP_FLUSH);
 }
 
 /* tn_iface_check() and, on a change, tc_link_state (the caller holds the

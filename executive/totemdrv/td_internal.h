@@ -80,6 +80,9 @@ struct td {
 	uint64_t sleep_deadline;
 	int fds_changed;        /* the transport's sockets changed (td_iface_check) */
 	int iface_req;          /* td_iface_check asked the thread to check */
+	uint32_t linger_us;     /* td_set_linger_us */
+	uint64_t linger_tok;    /* tc_lingering() when the thread last looked */
+	uint64_t linger_since;  /* µs clock when it first saw that token kept */
 	struct vec r;           /* records being handed out by td_take() */
 	struct arena ra;
 };
@@ -88,6 +91,7 @@ struct td {
 int td_exec_poll(struct td *td, uint64_t now_ms, int rounds);
 void td_exec_input(struct td *td, uint64_t now_ms, int n);  /* td->rx[0..n) */
 void td_exec_timeout(struct td *td, uint64_t now_ms);
+void td_exec_linger(struct td *td, uint64_t now_ms);
 int td_exec_iface(struct td *td, uint64_t now_ms, int *isolated);
 const uint8_t *td_at(const struct arena *a, size_t off);
 const uint32_t *td_at32(const struct arena *a, size_t off);
@@ -100,6 +104,7 @@ void td_unlock(struct td *td);
 
 /* td_thread.c (the caller holds the lock) */
 uint64_t td_clock_ms(void);
+uint64_t td_clock_us(void);
 void td_notify(struct td *td);          /* records produced: tell the event loop */
 void td_kick(int fd);                   /* write 1 to an eventfd */
 void td_wake_if_needed(struct td *td);  /* the thread's poll() inputs changed */

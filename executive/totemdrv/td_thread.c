@@ -32,6 +32,13 @@ uint64_t td_clock_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+uint64_t td_clock_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 void td_kick(int fd)
 {
 	uint64_t one = 1;
@@ -70,14 +77,48 @@ void td_wake_if_needed(struct td *td)
 	}
 }
 
-/* poll() timeout for an absolute deadline in ms (-1: none) */
-static int timeout_for(uint64_t deadline, uint64_t now)
+/* ppoll() timeout: the earlier of an absolute deadline in ms and a wait in
+ * µs (NO_DEADLINE: none); NULL when neither is set. */
+static struct timespec *timeout_for(uint64_t deadline, uint64_t wait_us, struct timespec *ts)
 {
-	if (deadline == NO_DEADLINE)
-		return -1;
-	if (deadline <= now)
-		return 0;
-	return deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
+	uint64_t us = wait_us;
+	if (deadline != NO_DEADLINE) {
+		uint64_t now = td_clock_ms();
+		uint64_t ms = deadline > now ? deadline - now : 0;
+		if (ms < UINT64_MAX / 1000u && ms * 1000u < us)
+			us = ms * 1000u;
+	}
+	if (us == NO_DEADLINE)
+		return NULL;
+	ts->tv_sec = (time_t)(us / 1000000u);
+	ts->tv_nsec = (long)(us % 1000000u) * 1000L;
+	return ts;
+}
+
+/* Token linger: a token the core keeps goes on after td->linger_us at most
+ * (a td_submit of the event loop usually sends it on sooner).  Returns the
+ * µs left to wait, or NO_DEADLINE. */
+static uint64_t linger_step(struct td *td)
+{
+	uint64_t tok = td->held ? 0 : tc_lingering(td->core), now;
+	if (tok == 0)
+		return NO_DEADLINE;
+	now = td_clock_us();
+	if (tok != td->linger_tok) {
+		td->linger_tok = tok;
+		td->linger_since = now;
+	}
+	if (now - td->linger_since < td->linger_us)
+		return td->linger_since + td->linger_us - now;
+	td_exec_linger(td, td_clock_ms());
+	return NO_DEADLINE;
+}
+
+void td_set_linger_us(struct td *td, uint32_t us)
+{
+	pthread_mutex_lock(&td->lock);
+	td->linger_us = us;
+	pthread_mutex_unlock(&td->lock);
 }
 
 /* Between two receive batches (no rx data outstanding): the interface check
@@ -104,10 +145,12 @@ static void *thread_main(void *arg)
 	pthread_mutex_lock(&td->lock);
 	while (!td->stop) {
 		int nfd = 0, ntn = 0, readable = 0, i;
-		uint64_t deadline = NO_DEADLINE;
+		uint64_t deadline = NO_DEADLINE, linger;
+		struct timespec ts;
 
 		if (td->iface_req)
 			iface_check(td);
+		linger = linger_step(td);
 		pfd[nfd++] = (struct pollfd){ .fd = td->wake_fd, .events = POLLIN };
 		if (!td->held) {
 			/* held: the packets wait in the sockets until td_persist_done */
@@ -127,7 +170,7 @@ static void *thread_main(void *arg)
 		td_notify(td);
 		td_unlock(td);
 
-		if (poll(pfd, (nfds_t)nfd, timeout_for(deadline, td_clock_ms())) > 0 &&
+		if (ppoll(pfd, (nfds_t)nfd, timeout_for(deadline, linger, &ts), NULL) > 0 &&
 		    (pfd[0].revents & POLLIN))
 			drain(td->wake_fd);
 		for (i = 1; i < nfd; i++)

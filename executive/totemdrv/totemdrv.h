@@ -128,6 +128,13 @@ void td_get_stats(struct td *td, struct td_stats *out);
  * returns to non-threaded mode; td_destroy stops it too). */
 int td_thread_start(struct td *td);
 void td_thread_stop(struct td *td);
+/* The core's token_linger (README.md, "Token linger"): td_flush sends what
+ * was submitted since on the visit kept open (tc_linger_flush; call it after
+ * a batch of td_submit), and in threaded mode the thread passes a kept token
+ * on (tc_linger_release) once no flush has sent anything for us
+ * microseconds. */
+void td_set_linger_us(struct td *td, uint32_t us);
+int td_flush(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
 /* readable when records wait for td_take (-1 when not threaded) */
 int td_event_fd(struct td *td);
 /* Threaded mode: the next records in order (count, or TD_ENOMEM once after an

@@ -42,7 +42,7 @@ def run_sim(build: Path, *args: str, timeout: float = 240, summary: bool = True)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{out[-4000:]}"
     if summary:
-        assert out.strip().splitlines()[-1].startswith("ok"), out[-4000:]
+        assert re.search(r"^ok: ", out, re.M), out[-4000:]
     return out
 
 
@@ -96,6 +96,22 @@ def test_random_sweep_all_scenarios() -> None:
     assert schedules_run(out) == SWEEP
 
 
+def linger_counts(out: str) -> tuple[int, int]:
+    m = re.search(r"token linger: (\d+) visits kept open, (\d+) submits sent on them", out)
+    assert m, out
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_random_sweep_with_token_linger() -> None:
+    """Every scenario again with token_linger on (README.md, "Token linger"): visits kept
+    open and messages sent on them break none of the invariants, and both happen."""
+    out = run_sim(PLAIN, "--scenario", "all", "--seed", "30000", "--schedules", str(SWEEP // 2),
+                  "--linger")
+    assert schedules_run(out) == SWEEP // 2
+    kept, extended = linger_counts(out)
+    assert kept > 1000 and extended > 100, out
+
+
 def test_same_seed_same_result() -> None:
     args = ("--scenario", "random", "--nodes", "6", "--seed", "4242", "--schedules", "5", "--digest")
     first = re.search(r"digest ([0-9a-f]+)", run_sim(PLAIN, *args))
@@ -114,3 +130,6 @@ def test_asan_sweep() -> None:
     assert schedules_run(out) == 400
     out = run_sim(ASAN, "--scenario", "fuzz", "--seed", "91000", "--schedules", "40")
     assert schedules_run(out) == 40
+    out = run_sim(ASAN, "--scenario", "all", "--seed", "92000", "--schedules", "100", "--linger")
+    assert schedules_run(out) == 100
+    assert linger_counts(out)[1] > 0, out

@@ -100,7 +100,7 @@ static void handle(int n, struct td_record *out)
 }
 
 /* One node alone on a udpu transport on 127.0.0.1: transport and core. */
-static struct tc_core *make_node(uint32_t nodeid, int port, struct tn **tn)
+static struct tc_core *make_node(uint32_t nodeid, int port, struct tn **tn, int linger)
 {
 	static struct tn_member self = {0, "127.0.0.1"};
 	struct tc_config cfg;
@@ -119,6 +119,7 @@ static struct tc_core *make_node(uint32_t nodeid, int port, struct tn **tn)
 	CHECK(tn_create(&tc, tn, err, sizeof(err)) == 0, "tn_create: %s", err);
 	tc_config_defaults(&cfg);
 	cfg.frame_size = (uint32_t)tn_max_payload(1500, 2, 0);
+	cfg.token_linger = (uint32_t)linger;
 	c = tc_create(&cfg, nodeid, 0, 42 + nodeid);
 	CHECK(c != NULL, "tc_create");
 	return c;
@@ -185,14 +186,16 @@ static void t_take(struct td *t)
 static void threaded(void)
 {
 	struct tn *tn = NULL;
-	struct tc_core *c = make_node(2, 20003 + (int)(getpid() % 20000) * 2, &tn);
+	struct tc_core *c = make_node(2, 20003 + (int)(getpid() % 20000) * 2, &tn, 1);
 	struct td *t;
 	struct td_stats st;
+	struct tc_stats cs;
 	uint8_t msg[4096];
-	int rc, submitted = 0, efd;
+	int rc, submitted = 0, efd, batch = 0;
 	uint64_t end;
 
 	t = td_create(c, tn, 2);
+	td_set_linger_us(t, 300);       /* token linger: flushes and the thread's release */
 	CHECK(t != NULL, "td_create");
 	CHECK(td_event_fd(t) == -1, "event fd before the thread");
 	tc_start(c, now_ms());          /* before the thread: then only td calls the core */
@@ -217,6 +220,9 @@ static void threaded(void)
 				CHECK(rc == TC_OK && got == 0, "threaded submit %d (%d records)", rc, got);
 				submitted++;
 			}
+			/* every other batch is flushed; the others wait for the thread */
+			if (batch++ % 2 == 0)
+				CHECK(td_flush(t, now_ms(), NULL, 0) == 0, "threaded flush returned records");
 		}
 		if (poll(&p, 1, 50) > 0)
 			CHECK(read(efd, &v, sizeof(v)) == (ssize_t)sizeof(v), "event fd read");
@@ -232,10 +238,15 @@ static void threaded(void)
 	CHECK(td_leave(t, now_ms(), NULL, 0) == 0, "threaded leave");
 	td_thread_stop(t);
 	CHECK(td_event_fd(t) == -1, "event fd after the thread");
+	tc_get_stats(c, &cs);
+	CHECK(cs.tokens_lingered > 0 && cs.linger_submits > 0, "threaded: token linger unused (%llu kept, %llu sent on)",
+	      (unsigned long long)cs.tokens_lingered, (unsigned long long)cs.linger_submits);
 	td_destroy(t);
 	tc_destroy(c);
 	tn_destroy(tn);
-	printf("threaded: ring formed, %d persist(s), %d messages delivered\n", t_persists, t_delivered);
+	printf("threaded: ring formed, %d persist(s), %d messages delivered, %llu visits kept open, %llu flushes sent on them\n",
+	       t_persists, t_delivered, (unsigned long long)cs.tokens_lingered,
+	       (unsigned long long)cs.linger_submits);
 }
 
 int main(void)
@@ -247,7 +258,7 @@ int main(void)
 	uint8_t msg[4096];
 	uint64_t end;
 
-	core = make_node(1, 20000 + (int)(getpid() % 20000) * 2, &tn);
+	core = make_node(1, 20000 + (int)(getpid() % 20000) * 2, &tn, 0);
 	CHECK(td_create(core, tn, 0) == NULL, "node id 0 accepted");
 	td = td_create(core, tn, 1);
 	CHECK(td != NULL, "td_create");

@@ -118,6 +118,7 @@ struct sim {
 	/* observer core for forged traffic */
 	struct tc_core *victim;
 	uint64_t forged;
+	uint64_t lingered, linger_submits;   /* token_linger, summed over the cores */
 	/* checker global tables */
 	void *chk;
 	/* statistics */

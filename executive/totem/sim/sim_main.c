@@ -89,10 +89,14 @@ static void base_scenario(struct scen *sc, int kind, int n)
 	}
 }
 
+static int linger_on;    /* --linger: every core keeps its visits open (token_linger) */
+
 static uint64_t bound_ms(const struct sim *s)
 {
 	const struct tc_config *c = &s->sc.cfg;
-	uint64_t rotation = (uint64_t)s->n * (s->sc.lat + s->sc.jitter + 1) + c->hold_ms;
+	/* a lingering visit lasts 2 ms at most (T_LINGER): nothing here releases it sooner */
+	uint64_t visit = c->token_linger ? 2 : 0;
+	uint64_t rotation = (uint64_t)s->n * (s->sc.lat + s->sc.jitter + 1 + visit) + c->hold_ms;
 	return c->token_ms + 2ull * c->consensus_ms + 10ull * c->join_ms + 5 * rotation;
 }
 
@@ -297,6 +301,7 @@ static int run_schedule(const struct scen *base, int kind, int nodes, uint64_t s
 	}
 	(void)base;
 	base_scenario(&sc, kind, n);
+	sc.cfg.token_linger = (uint32_t)linger_on;
 	sim_init(s, &sc, seed, verbose);
 	s->bound_ms = bound_ms(s);
 	s->load_on = 1;
@@ -357,6 +362,8 @@ static int run_schedule(const struct scen *base, int kind, int nodes, uint64_t s
 		       (unsigned long long)s->submitted, (unsigned long long)s->delivered,
 		       (unsigned long long)s->confchgs, (unsigned long long)s->digest);
 	sim_free(s);
+	stats[6] += s->lingered;
+	stats[7] += s->linger_submits;
 	free(s);
 	free(scr);
 	return rc;
@@ -514,7 +521,7 @@ static int selftest_wire(void)
 static void usage(void)
 {
 	printf("usage: totem_sim [--scenario NAME|all] [--schedules K] [--nodes N] [--seed S]\n"
-	       "                 [-v|-vv] [--digest] [--selftest-wire] [--list]\n"
+	       "                 [-v|-vv] [--digest] [--linger] [--selftest-wire] [--list]\n"
 	       "  --nodes 0 (default) picks 2..8 nodes per schedule from the seed\n");
 }
 
@@ -535,6 +542,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-vv")) verbose = 2;
 		else if (!strcmp(a, "-vvv")) verbose = 3;
 		else if (!strcmp(a, "--digest")) digest_only = 1;
+		else if (!strcmp(a, "--linger")) linger_on = 1;
 		else if (!strcmp(a, "--selftest-wire")) return selftest_wire();
 		else if (!strcmp(a, "--list")) {
 			for (int k = 0; k < K_COUNT; k++)
@@ -555,7 +563,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	clock_t t0 = clock();
-	uint64_t digest = 0, stats[6] = { 0 };
+	uint64_t digest = 0, stats[8] = { 0 };
 	long long failures = 0;
 	for (long long k = 0; k < schedules; k++) {
 		int kk = kind >= 0 ? kind : (int)(k % K_COUNT);
@@ -572,5 +580,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)stats[1], (unsigned long long)stats[0],
 	       (unsigned long long)stats[3], (unsigned long long)stats[4],
 	       (unsigned long long)stats[5], (unsigned long long)stats[2], secs);
+	if (linger_on)
+		printf("token linger: %llu visits kept open, %llu submits sent on them\n",
+		       (unsigned long long)stats[6], (unsigned long long)stats[7]);
 	return failures ? 1 : 0;
 }

@@ -279,6 +279,16 @@ void sim_node_start(struct sim *s, int i)
 	run_actions(s, i);
 }
 
+/* Add a core's token-linger counters to the schedule's, then destroy it. */
+static void destroy_core(struct sim *s, struct tc_core *c)
+{
+	struct tc_stats st;
+	tc_get_stats(c, &st);
+	s->lingered += st.tokens_lingered;
+	s->linger_submits += st.linger_submits;
+	tc_destroy(c);
+}
+
 void sim_node_crash(struct sim *s, int i)
 {
 	struct sim_node *nd = &s->nodes[i];
@@ -286,7 +296,7 @@ void sim_node_crash(struct sim *s, int i)
 		return;
 	if (s->verbose)
 		printf("%8llu node %u crash\n", (unsigned long long)s->now, nd->id);
-	tc_destroy(nd->core);
+	destroy_core(s, nd->core);
 	nd->core = NULL;
 	nd->alive = 0;
 	nd->inc++;          /* packets in flight to the old incarnation are dropped */
@@ -411,6 +421,11 @@ void sim_run_until(struct sim *s, uint64_t t_end)
 			} else {
 				submit_one(s, who);
 			}
+			if (!s->failed && nd->core != NULL) {
+				/* as a driver does after a batch of submits (token_linger) */
+				tc_linger_flush(nd->core, s->now);
+				run_actions(s, who);
+			}
 			nd->next_submit = s->now + next_interval(s);
 		}
 	}
@@ -448,7 +463,7 @@ void sim_free(struct sim *s)
 {
 	for (int i = 0; i < s->n; i++) {
 		if (s->nodes[i].core != NULL)
-			tc_destroy(s->nodes[i].core);
+			destroy_core(s, s->nodes[i].core);
 		free(s->nodes[i].subs.v);
 	}
 	while (s->heap_n > 0) {
