@@ -245,8 +245,11 @@ class TotemCluster(Cluster):
 
     def _flush(self) -> None:
         self._flush_due = False
-        if not self._stopped:
-            self.D.td_flush(self.td, 0, self.ffi.NULL, 0)
+        # the records waiting (an own delivery, most likely) are ours to take:
+        # td does not announce them on its eventfd
+        if not self._stopped and self.D.td_flush(self.td, 0, self.ffi.NULL, 0) > 0:
+            self._take()
+            self._run()
 
     # -- actions ----------------------------------------------------------------
     def _take(self) -> None:

@@ -413,6 +413,12 @@ static int pump_call(struct td *td, uint64_t now_ms, struct td_record *out, int 
 	collect(td);
 	if (td->held && !td->threaded) {
 		rc = td->nomem ? finish(td, out, max_out) : TD_HELD;
+	} else if (what == PUMP_FLUSH && td->threaded) {
+		/* the event loop takes the records itself, right after: no eventfd
+		 * round trip through its poller (td_take still waits for the sends) */
+		run(td, now_ms);
+		td_wake_if_needed(td);
+		rc = td->o.n - td->o.head + td->r.n - td->r.head > 0;
 	} else {
 		run(td, now_ms);
 		rc = finish(td, out, max_out);

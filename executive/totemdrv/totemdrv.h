@@ -132,7 +132,8 @@ void td_thread_stop(struct td *td);
  * was submitted since on the visit kept open (tc_linger_flush; call it after
  * a batch of td_submit), and in threaded mode the thread passes a kept token
  * on (tc_linger_release) once no flush has sent anything for us
- * microseconds. */
+ * microseconds.  In threaded mode td_flush returns 1 if records wait and does
+ * not announce them on td_event_fd: the caller calls td_take itself. */
 void td_set_linger_us(struct td *td, uint32_t us);
 int td_flush(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
 /* readable when records wait for td_take (-1 when not threaded) */
