@@ -190,7 +190,7 @@ struct tc_stats {
 	uint64_t failed_to_recv;
 	uint64_t submit_eagain;
 	uint64_t tokens_lingered;       /* visits kept open by token_linger */
-	uint64_t linger_submits;        /* submits sent on an open visit */
+	uint64_t linger_submits;        /* flushes that sent on an open visit */
 };
 
 struct tc_status {

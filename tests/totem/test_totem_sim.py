@@ -97,7 +97,7 @@ def test_random_sweep_all_scenarios() -> None:
 
 
 def linger_counts(out: str) -> tuple[int, int]:
-    m = re.search(r"token linger: (\d+) visits kept open, (\d+) submits sent on them", out)
+    m = re.search(r"token linger: (\d+) visits kept open, (\d+) flushes sent on them", out)
     assert m, out
     return int(m.group(1)), int(m.group(2))
 

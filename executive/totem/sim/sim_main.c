@@ -581,7 +581,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)stats[3], (unsigned long long)stats[4],
 	       (unsigned long long)stats[5], (unsigned long long)stats[2], secs);
 	if (linger_on)
-		printf("token linger: %llu visits kept open, %llu submits sent on them\n",
+		printf("token linger: %llu visits kept open, %llu flushes sent on them\n",
 		       (unsigned long long)stats[6], (unsigned long long)stats[7]);
 	return failures ? 1 : 0;
 }
