@@ -66,6 +66,7 @@ class TotemCluster(Cluster):
         self.tn: Any = None
         self.td: Any = None
         self._out = self.ffi.new(f"struct td_record[{_OUT}]")
+        self._flush_wanted = self.ffi.new("int *")  # td_submit: a td_flush would send now
         self._fifo: deque[Any] = deque()
         self._running_fifo = False
         self._held = False  # a PERSIST is being made durable: actions wait
@@ -233,11 +234,12 @@ class TotemCluster(Cluster):
         if self.core is None or self._stopped:
             return False
         # the records this causes (an own delivery) come through td_take, in order
+        flush = self._flush_wanted
         ok = self.D.td_submit(self.td, 0, service_id, payload, len(payload), 0,
-                              self.ffi.NULL, 0, self.ffi.NULL) == 0
-        if ok and not self._flush_due:
-            # token linger: what this loop turn submits leaves together, on a
-            # visit kept open for it, once the turn's callbacks have run
+                              self.ffi.NULL, 0, flush) == 0
+        if ok and flush[0] and not self._flush_due:
+            # token linger (the core keeps a visit open): what this loop turn
+            # submits leaves together, on that visit, once the turn's callbacks ran
             self._flush_due = True
             assert self._loop is not None
             self._loop.call_soon(self._flush)

@@ -390,6 +390,8 @@ int td_submit(struct td *td, uint64_t now_ms, uint8_t channel, const uint8_t *ms
 	collect(td);
 	run(td, now_ms);
 	n = finish(td, out, max_out);
+	if (td->threaded && n == 0)
+		n = !td->held && tc_lingering(td->core) != 0;
 	td_unlock(td);
 	if (n_out != NULL)
 		*n_out = n < 0 ? 0 : n;

@@ -102,7 +102,9 @@ void td_set_output_mask(struct td *td, uint32_t mask);
 int td_poll(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
 /* tc_timeout() then run the actions (TD_HELD while held). */
 int td_timeout(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
-/* tc_submit(); returns its result, *n_out gets the number of records. */
+/* tc_submit(); returns its result, *n_out gets the number of records (in
+ * threaded mode, which hands out no records here: 1 if the core keeps a visit
+ * open, so a td_flush would send the message now, else 0). */
 int td_submit(struct td *td, uint64_t now_ms, uint8_t channel, const uint8_t *msg,
               size_t len, int safe, struct td_record *out, int max_out, int *n_out);
 /* After the caller called the core itself (tc_start, tc_leave,
