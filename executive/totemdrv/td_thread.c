@@ -12,7 +12,6 @@
  * runs; every entry point takes the lock.
  */
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -95,9 +94,9 @@ static struct timespec *timeout_for(uint64_t deadline, uint64_t wait_us, struct 
 	return ts;
 }
 
-/* Token linger: a token the core keeps goes on after td->linger_us at most
- * (a td_submit of the event loop usually sends it on sooner).  Returns the
- * µs left to wait, or NO_DEADLINE. */
+/* Token linger: a visit the core keeps open ends after td->linger_us without
+ * a flush that sent something (the event loop's td_flush usually comes
+ * sooner).  Returns the µs left to wait, or NO_DEADLINE. */
 static uint64_t linger_step(struct td *td)
 {
 	uint64_t tok = td->held ? 0 : tc_lingering(td->core), now;
