@@ -313,8 +313,8 @@ static void submit_one(struct sim *s, int i)
 		len = 3000 + (uint32_t)(sim_rand(s) % (s->sc.big_max > 3000 ? s->sc.big_max - 2999 : 1));
 	else if (r < s->sc.big_prob + 0.25)
 		len = 100 + (uint32_t)(sim_rand(s) % 2900);
-	else
-		len = 1 + (uint32_t)(sim_rand(s) % 100);
+	else    /* 4 bytes at least: a message carries its whole 32-bit counter */
+		len = 4 + (uint32_t)(sim_rand(s) % 97);
 	if (len > s->sc.big_max)
 		len = s->sc.big_max;
 	if (len > bufcap) {
