@@ -208,6 +208,15 @@ static void fcc_token_update(struct tc_core *c, struct tw_orf *tok, int64_t sent
 	c->pbl = c->cbl;
 }
 
+/* The aru rule (§2.3, step 13): the token carries the lowest aru of the ring. */
+static void aru_rule(struct tc_core *c, struct tw_orf *tok)
+{
+	if (c->my_aru < tok->aru || tok->aru_addr == c->me || tok->aru_addr == 0) {
+		tok->aru = c->my_aru;
+		tok->aru_addr = tok->aru == tok->seq ? 0 : c->me;
+	}
+}
+
 /* ---- retransmission ------------------------------------------------------- */
 
 static int64_t serve_rtr(struct tc_core *c, struct tw_orf *tok, struct tsq *q, int64_t allowed)
@@ -405,11 +414,7 @@ void tc_handle_orf(struct tc_core *c, struct tw_orf *tok)
 	tc_update_aru(c, q);
 	fcc_token_update(c, tok, n_re + n_new);
 
-	/* aru rule */
-	if (c->my_aru < tok->aru || tok->aru_addr == c->me || tok->aru_addr == 0) {
-		tok->aru = c->my_aru;
-		tok->aru_addr = tok->aru == tok->seq ? 0 : c->me;
-	}
+	aru_rule(c, tok);
 
 	/* failure to receive (§3.7: the owner evicts itself) */
 	if (tok_aru_in == prev_aru && tok->aru_addr != 0)
@@ -516,7 +521,7 @@ static void linger_begin(struct tc_core *c, const struct tw_orf *tok, int64_t bu
 static int linger_extend(struct tc_core *c)
 {
 	struct tw_orf *tok = &c->linger_tok;
-	int64_t n, backlog, fcc;
+	int64_t n;
 
 	if (backlog_get(c) == 0)
 		return 0;
@@ -528,17 +533,9 @@ static int linger_extend(struct tc_core *c)
 		c->high_seq = tok->seq;
 	tc_update_aru(c, &c->sq);
 	/* flow control as if these had been originated when the token came */
-	fcc = (int64_t)tok->fcc + n;
-	tok->fcc = fcc > UINT32_MAX ? UINT32_MAX : (uint32_t)fcc;
-	c->trc += n;
 	c->cbl = backlog_get(c);
-	backlog = (int64_t)tok->backlog + c->cbl - c->pbl;
-	tok->backlog = backlog < 0 ? 0 : (backlog > UINT32_MAX ? UINT32_MAX : (uint32_t)backlog);
-	c->pbl = c->cbl;
-	if (c->my_aru < tok->aru || tok->aru_addr == c->me || tok->aru_addr == 0) {
-		tok->aru = c->my_aru;
-		tok->aru_addr = tok->aru == tok->seq ? 0 : c->me;
-	}
+	fcc_token_update(c, tok, c->trc + n);
+	aru_rule(c, tok);
 	tc_deliver_agreed(c);
 	c->linger_id++;         /* the caller's wait for the next batch starts again */
 	return n > LINGER_MAX_FRAMES || c->linger_budget < (n > 0 ? n : 1) || backlog_get(c) > 0;

@@ -45,6 +45,25 @@ static void fill(uint8_t *p, size_t len, int i)
 
 static void handle(int n, struct td_record *out);
 
+/* A DELIVER record (others are ignored): the message submitted while held
+ * (channel 8), or the next of the numbered ones from origin, in order. */
+static void delivery(const struct td_record *r, uint32_t origin, int *held, int *count)
+{
+	uint8_t want[4096];
+	if (r->type != TC_ACT_DELIVER)
+		return;
+	if (r->channel == 8) {
+		CHECK(r->len == 4 && memcmp(r->data, "held", 4) == 0, "held message");
+		(*held)++;
+		return;
+	}
+	CHECK(r->node == origin && r->channel == 9, "origin %u channel %u", r->node, r->channel);
+	CHECK(r->len == (size_t)(*count * 13) % 3000, "len %zu at %d", r->len, *count);
+	fill(want, r->len, *count);
+	CHECK(r->len == 0 || memcmp(r->data, want, r->len) == 0, "payload %d", *count);
+	(*count)++;
+}
+
 static void records(int n, struct td_record *out)
 {
 	CHECK(n >= 0 || n == TD_HELD, "td call failed: %d", n);
@@ -59,7 +78,6 @@ static void records(int n, struct td_record *out)
 static void handle(int n, struct td_record *out)
 {
 	struct td_record copy[OUT_MAX];
-	uint8_t want[4096];
 	memcpy(copy, out, (size_t)n * sizeof(*out));
 	for (int i = 0; i < n; i++) {
 		const struct td_record *r = &copy[i];
@@ -86,15 +104,8 @@ static void handle(int n, struct td_record *out)
 			m = td_persist_done(td, now_ms(), o, OUT_MAX);
 			CHECK(td_held(td) == 0 || m >= 1, "still held without a new PERSIST");
 			records(m, o);
-		} else if (r->type == TC_ACT_DELIVER && r->channel == 8) {
-			CHECK(r->len == 4 && memcmp(r->data, "held", 4) == 0, "held message");
-			held_delivered++;
-		} else if (r->type == TC_ACT_DELIVER) {
-			CHECK(r->node == 1 && r->channel == 9, "origin %u channel %u", r->node, r->channel);
-			CHECK(r->len == (size_t)(delivered * 13) % 3000, "len %zu at %d", r->len, delivered);
-			fill(want, r->len, delivered);
-			CHECK(r->len == 0 || memcmp(r->data, want, r->len) == 0, "payload %d", delivered);
-			delivered++;
+		} else {
+			delivery(r, 1, &held_delivered, &delivered);
 		}
 	}
 }
@@ -131,7 +142,6 @@ static int t_regular, t_persists, t_delivered, t_held_delivered;
 
 static void t_handle(struct td *t, const struct td_record *r)
 {
-	uint8_t want[4096];
 	struct td_record o[OUT_MAX];
 	CHECK(r->type != TC_ACT_SEND, "a SEND reached the output");
 	if (r->type == TC_ACT_CONFCHG && r->kind == TC_CONF_REGULAR) {
@@ -148,15 +158,8 @@ static void t_handle(struct td *t, const struct td_record *r)
 		CHECK(m == 0, "records from a threaded submit");
 		t_persists++;
 		CHECK(td_persist_done(t, now_ms(), o, OUT_MAX) == 0, "threaded persist_done returned records");
-	} else if (r->type == TC_ACT_DELIVER && r->channel == 8) {
-		CHECK(r->len == 4 && memcmp(r->data, "held", 4) == 0, "held message");
-		t_held_delivered++;
-	} else if (r->type == TC_ACT_DELIVER) {
-		CHECK(r->node == 2 && r->channel == 9, "origin %u channel %u", r->node, r->channel);
-		CHECK(r->len == (size_t)(t_delivered * 13) % 3000, "len %zu at %d", r->len, t_delivered);
-		fill(want, r->len, t_delivered);
-		CHECK(r->len == 0 || memcmp(r->data, want, r->len) == 0, "payload %d", t_delivered);
-		t_delivered++;
+	} else {
+		delivery(r, 2, &t_held_delivered, &t_delivered);
 	}
 }
 
