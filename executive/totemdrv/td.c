@@ -245,22 +245,25 @@ static uint64_t call_time(const struct td *td, uint64_t now_ms)
 /* ---- execution entry points (the caller holds the lock) ------------------- */
 
 /* Feed up to rounds batches of received packets to the core, running the
- * actions after each packet.  Returns 1 if the last batch was full (more may
- * be waiting), else 0. */
+ * actions after each packet, and whatever waits in the transport itself (a
+ * run of datagrams that came as one message: polling its sockets would not
+ * see the rest).  Returns 1 if the last batch was full (more may be waiting
+ * in the sockets), else 0. */
 int td_exec_poll(struct td *td, uint64_t now_ms, int rounds)
 {
-	int round, n = 0;
+	int round, n = 0, pending;
 	td->st.polls++;
 	if (td->tn == NULL)
 		return 0;
-	for (round = 0; round < rounds; round++) {
+	for (round = 0;; round++) {
 		pthread_mutex_lock(&td->io);
 		n = tn_recv(td->tn, td->rx, TD_RX_BATCH);
+		pending = tn_rx_pending(td->tn);
 		pthread_mutex_unlock(&td->io);
 		if (n <= 0)
 			return 0;
 		td_exec_input(td, now_ms, n);
-		if (n < TD_RX_BATCH || td->held)
+		if (!pending && (n < TD_RX_BATCH || td->held || round + 1 >= rounds))
 			break;
 	}
 	return n == TD_RX_BATCH && !td->held;

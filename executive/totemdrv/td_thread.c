@@ -179,10 +179,11 @@ static void *thread_main(void *arg)
 		/* receive batches (transport lock only: the event loop keeps the
 		 * core meanwhile), each fed to the core under the lock */
 		for (;;) {
-			int n = 0;
+			int n = 0, pending = 0;
 			if (readable && td->tn != NULL) {
 				pthread_mutex_lock(&td->io);
 				n = tn_recv(td->tn, td->rx, TD_RX_BATCH);
+				pending = tn_rx_pending(td->tn);
 				pthread_mutex_unlock(&td->io);
 			}
 			pthread_mutex_lock(&td->lock);
@@ -195,9 +196,11 @@ static void *thread_main(void *arg)
 			}
 			if (!td->held && tc_next_deadline(td->core) <= td_clock_ms())
 				td_exec_timeout(td, td_clock_ms());
-			if (n < TD_RX_BATCH || td->held || td->fds_changed)
+			/* what waits in the transport itself is taken now: polling its
+			 * sockets would not see it (received already, so even when held) */
+			if (!pending && (n < TD_RX_BATCH || td->held || td->fds_changed))
 				break;
-			/* a full batch: more may wait; send and announce this one first */
+			/* more wait: send and announce this batch first */
 			td_notify(td);
 			td_unlock(td);
 		}

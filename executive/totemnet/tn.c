@@ -161,6 +161,7 @@ static int configure(struct tn *t, const struct tn_config *cfg, char *err, size_
     t->secauth = cfg->secauth != 0;
     t->allow_unlisted = cfg->allow_unlisted != 0;
     t->gso = t->transport == TN_TRANSPORT_UDP && cfg->no_gso == 0;
+    t->gro_req = t->transport == TN_TRANSPORT_UDP && cfg->no_gro == 0;
     rc = tn_max_payload(netmtu, t->family, t->secauth);
     if (rc <= 0)
         return errf(err, errlen, -EINVAL, "netmtu %d is not within %d..%d", netmtu, TN_NETMTU_MIN,
@@ -362,6 +363,7 @@ void tn_get_info(const struct tn *t, struct tn_info *o)
     o->epoch = t->epoch;
     o->tx_counter = t->counter;
     o->max_datagram = t->max_datagram;
+    o->gro = t->gro;
     o->max_payload = t->max_payload;
     if (!t->isolated) {
         o->ifindex = t->iface.ifindex;

@@ -24,13 +24,6 @@
 
 #include "tn_internal.h"
 
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103         /* linux/udp.h, kernel 4.18 */
-#endif
-#ifndef SOL_UDP
-#define SOL_UDP 17
-#endif
-
 #define TN_GSO_MAX_SEGS 64      /* UDP_MAX_SEGMENTS of the oldest kernels with GSO */
 #define TN_GSO_MAX_BYTES 65507  /* the largest UDP payload over IPv4 */
 

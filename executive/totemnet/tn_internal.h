@@ -22,6 +22,16 @@ struct tn_memb {
     int self;                   /* our own entry: never sent to */
 };
 
+/* A received message whose datagrams are not all handed out yet: slot bytes
+ * [off, len), in datagrams of seg bytes (the last may be shorter). */
+struct tn_rxq {
+    int slot;
+    uint32_t off, len, seg;
+    int msg_flags;
+    socklen_t namelen;
+    int unicast;
+};
+
 struct tn {
     /* configuration */
     int transport;
@@ -56,14 +66,21 @@ struct tn {
     struct tn_crypto crypto;
     EVP_CIPHER_CTX *scratch;    /* trial key for an unknown (node, epoch, key id) */
 
-    /* receive buffers: rx_slots datagrams of rx_slot_size bytes */
+    /* receive buffers: rx_slots messages of rx_slot_size bytes each (one
+     * datagram, or with UDP GRO a run of them: tn_recv.c) */
+    int gro_req;                /* udp: ask for UDP GRO on the multicast socket */
+    int gro;                    /* the multicast socket has it */
     int rx_slots;
     size_t rx_slot_size;
     uint8_t *rx_buf;
-    int *rx_order;              /* slot numbers; [0, n) hold packets handed out */
+    uint8_t *rx_busy;           /* per slot: its data is handed out or queued */
     struct mmsghdr *rx_msgs;
     struct iovec *rx_iov;
-    union tn_sockaddr *rx_src;
+    union tn_sockaddr *rx_src;  /* per slot: the sender's address */
+    uint8_t *rx_ctl;            /* per message of a recvmmsg: control (GRO size) */
+    int *rx_pick;               /* per message of a recvmmsg: its slot */
+    struct tn_rxq *rxq;         /* received messages not handed out yet, in order */
+    int rxq_head, rxq_n;
 
     /* transmit buffers: sealed copies and sendmmsg vectors */
     int tx_slots;
@@ -86,6 +103,21 @@ struct tn {
     struct tn_stats stats;
     union tn_sockaddr last_drop_src;
 };
+
+/* UDP segmentation offloads (linux/udp.h; older libc headers lack them) */
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103         /* send: cut this message into datagrams, kernel 4.18 */
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104             /* receive: runs of datagrams as one message, kernel 5.0 */
+#endif
+
+/* tn_recv.c: a receive buffer; UDP GRO may join datagrams up to 64 KiB */
+#define TN_GRO_SLOT_SIZE 65536
+#define TN_GRO_CTL_SIZE 32      /* >= CMSG_SPACE(sizeof(int)), aligned */
 
 /* tn_sock.c */
 int tn_sock_open(struct tn *t, char *err, size_t errlen);

@@ -1,8 +1,13 @@
 /*
  * tn_recv.c - the receive path (docs/totem.md 5.4, 6.3).
  *
- * recvmmsg() batches into the transport's own buffers; each datagram is then
- * checked in this order, the cheap and unauthenticated checks first, and
+ * recvmmsg() batches into the transport's own buffers.  With UDP GRO (udp
+ * transport, multicast socket) a message may bring a run of datagrams that a
+ * sender coalesced with UDP GSO (tn_gso.c): the kernel did not cut it, so it
+ * is cut here, at the size the kernel reports, into exactly those datagrams.
+ * Received messages wait in a queue until their last datagram is handed out
+ * (one call returns at most max), their buffers kept meanwhile.  Each
+ * datagram is then checked on its own, in this order, the cheap and unauthenticated checks first, and
  * anything that fails is dropped and counted:
  *   size (bigger than netmtu allows: truncated) -> outer header (magic,
  *   version, reserved flags, sender 0, counter 0) -> SEALED flag against our
@@ -22,7 +27,7 @@
 #include "tn_internal.h"
 #include "tn_wire.h"
 
-/* at most this many datagrams per tn_recv() per returned slot: bounds the
+/* at most this many messages per tn_recv() per returned entry: bounds the
  * work of one call when a flood of garbage arrives */
 #define RX_BUDGET_FACTOR 4
 
@@ -30,34 +35,46 @@ int tn_rx_init(struct tn *t)
 {
     size_t n = (size_t)t->rx_slots;
 
-    t->rx_slot_size = t->max_datagram + 1;  /* a full buffer means "too big" */
+    /* a full buffer means "too big"; with GRO a message may carry a run of
+     * datagrams of up to 64 KiB in all */
+    t->rx_slot_size = t->gro_req ? TN_GRO_SLOT_SIZE : t->max_datagram + 1;
     t->rx_buf = malloc(n * t->rx_slot_size);
-    t->rx_order = calloc(n, sizeof(*t->rx_order));
+    t->rx_busy = calloc(n, sizeof(*t->rx_busy));
     t->rx_msgs = calloc(n, sizeof(*t->rx_msgs));
     t->rx_iov = calloc(n, sizeof(*t->rx_iov));
     t->rx_src = calloc(n, sizeof(*t->rx_src));
-    if (!t->rx_buf || !t->rx_order || !t->rx_msgs || !t->rx_iov || !t->rx_src)
+    t->rx_ctl = calloc(n, TN_GRO_CTL_SIZE);
+    t->rx_pick = calloc(n, sizeof(*t->rx_pick));
+    t->rxq = calloc(n, sizeof(*t->rxq));
+    if (!t->rx_buf || !t->rx_busy || !t->rx_msgs || !t->rx_iov || !t->rx_src || !t->rx_ctl ||
+        !t->rx_pick || !t->rxq)
         return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        t->rx_order[i] = (int)i;
         t->rx_iov[i].iov_base = t->rx_buf + i * t->rx_slot_size;
         t->rx_iov[i].iov_len = t->rx_slot_size;
     }
+    t->rxq_head = t->rxq_n = 0;
     return 0;
 }
 
 void tn_rx_free(struct tn *t)
 {
     free(t->rx_buf);
-    free(t->rx_order);
+    free(t->rx_busy);
     free(t->rx_msgs);
     free(t->rx_iov);
     free(t->rx_src);
+    free(t->rx_ctl);
+    free(t->rx_pick);
+    free(t->rxq);
     t->rx_buf = NULL;
-    t->rx_order = NULL;
+    t->rx_busy = NULL;
     t->rx_msgs = NULL;
     t->rx_iov = NULL;
     t->rx_src = NULL;
+    t->rx_ctl = NULL;
+    t->rx_pick = NULL;
+    t->rxq = NULL;
 }
 
 static struct tn_memb *member_by_ip(struct tn *t, const union tn_sockaddr *src, socklen_t len)
@@ -180,35 +197,129 @@ static int accept_one(struct tn *t, uint8_t *pkt, size_t n, int msg_flags, const
     return TN_DROP_NONE;
 }
 
+/* The datagram size of a message that brought a run of datagrams (its
+ * UDP_GRO control message), or 0: it is one datagram. */
+static uint32_t gro_size(struct msghdr *mh)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int v;
+            memcpy(&v, CMSG_DATA(c), sizeof(v));
+            return v > 0 ? (uint32_t)v : 0;
+        }
+    }
+    return 0;
+}
+
+/* Queue message i of the last recvmmsg (in slot rx_pick[i]). */
+static void queue_message(struct tn *t, int i, int unicast)
+{
+    struct msghdr *mh = &t->rx_msgs[i].msg_hdr;
+    struct tn_rxq *q = &t->rxq[(t->rxq_head + t->rxq_n) % t->rx_slots];
+    uint32_t len = t->rx_msgs[i].msg_len, seg = mh->msg_controllen ? gro_size(mh) : 0;
+
+    /* one datagram unless the kernel says it joined several (a truncated
+     * message is one datagram too big, dropped once) */
+    if (seg == 0 || seg >= len || (mh->msg_flags & MSG_TRUNC))
+        seg = len > 0 ? len : 1;
+    else
+        t->stats.rx_gro++;
+    t->stats.rx_datagrams += (len + seg - 1) / seg + (len == 0);
+    q->slot = t->rx_pick[i];
+    q->off = 0;
+    q->len = len;
+    q->seg = seg;
+    q->msg_flags = mh->msg_flags;
+    q->namelen = mh->msg_namelen;
+    q->unicast = unicast;
+    t->rx_busy[q->slot] = 1;
+    t->rxq_n++;
+}
+
+/* Check the queued datagrams in order into out[0, max); returns how many
+ * were handed out.  A message stays queued until its last datagram is. */
+static int hand_out(struct tn *t, struct tn_rx *out, int max)
+{
+    int n = 0;
+
+    while (t->rxq_n > 0 && n < max) {
+        struct tn_rxq *q = &t->rxq[t->rxq_head];
+        uint8_t *pkt = t->rx_buf + (size_t)q->slot * t->rx_slot_size + q->off;
+        uint32_t len = q->len - q->off < q->seg ? q->len - q->off : q->seg;
+        int reason = accept_one(t, pkt, len, q->msg_flags, &t->rx_src[q->slot], q->namelen, &out[n]);
+
+        q->off += len;
+        if (q->off >= q->len) {
+            t->rxq_head = (t->rxq_head + 1) % t->rx_slots;
+            t->rxq_n--;
+        }
+        if (reason != TN_DROP_NONE) {
+            tn_stats_drop(t, reason, &t->rx_src[q->slot]);
+            continue;
+        }
+        if (q->unicast)
+            out[n].flags |= TN_RX_UNICAST;
+        t->stats.rx_packets++;
+        t->stats.rx_bytes += len;
+        n++;
+    }
+    return n;
+}
+
+/* Up to want free slots into rx_pick and the first want message headers. */
+static int pick_slots(struct tn *t, int want, int gro)
+{
+    int k = 0;
+
+    for (int s = 0; s < t->rx_slots && k < want; s++) {
+        struct msghdr *mh = &t->rx_msgs[k].msg_hdr;
+        if (t->rx_busy[s])
+            continue;
+        memset(mh, 0, sizeof(*mh));
+        mh->msg_name = &t->rx_src[s];
+        mh->msg_namelen = sizeof(t->rx_src[s]);
+        mh->msg_iov = &t->rx_iov[s];
+        mh->msg_iovlen = 1;
+        if (gro) {
+            mh->msg_control = t->rx_ctl + (size_t)k * TN_GRO_CTL_SIZE;
+            mh->msg_controllen = TN_GRO_CTL_SIZE;
+        }
+        t->rx_pick[k++] = s;
+    }
+    return k;
+}
+
+int tn_rx_pending(const struct tn *t)
+{
+    return t->rxq_n > 0;
+}
+
 int tn_recv(struct tn *t, struct tn_rx *out, int max)
 {
     int fds[2] = {t->fd_mcast, t->fd_ucast};
-    int n = 0, budget;
+    int n, budget;
 
     if (max > t->rx_slots)
         max = t->rx_slots;
     if (max <= 0 || t->isolated || out == NULL)
         return 0;
+    /* what the last call handed out may be overwritten now, queued data not */
+    memset(t->rx_busy, 0, (size_t)t->rx_slots);
+    for (int i = 0; i < t->rxq_n; i++)
+        t->rx_busy[t->rxq[(t->rxq_head + i) % t->rx_slots].slot] = 1;
+    n = hand_out(t, out, max);
     budget = RX_BUDGET_FACTOR * max;
-    for (int f = 0; f < 2; f++) {
+    for (int f = 0; f < 2 && n < max; f++) {
         int unicast = f == 1 && t->transport == TN_TRANSPORT_UDP;
+        int gro = f == 0 && t->gro;
 
         if (fds[f] < 0)
             continue;
+        /* the queue is empty here: every slot not handed out is free */
         while (n < max && budget > 0) {
-            int want = max - n < budget ? max - n : budget;
-            int base = n, got;
+            int want = pick_slots(t, max - n < budget ? max - n : budget, gro);
+            int got = want > 0 ? recvmmsg(fds[f], t->rx_msgs, (unsigned)want, MSG_DONTWAIT, NULL) : 0;
 
-            for (int i = 0; i < want; i++) {
-                int s = t->rx_order[base + i];
-                struct msghdr *mh = &t->rx_msgs[i].msg_hdr;
-                memset(mh, 0, sizeof(*mh));
-                mh->msg_name = &t->rx_src[s];
-                mh->msg_namelen = sizeof(t->rx_src[s]);
-                mh->msg_iov = &t->rx_iov[s];
-                mh->msg_iovlen = 1;
-            }
-            got = recvmmsg(fds[f], t->rx_msgs, (unsigned)want, MSG_DONTWAIT, NULL);
             if (got < 0) {
                 if (errno == EINTR)
                     continue;
@@ -217,27 +328,10 @@ int tn_recv(struct tn *t, struct tn_rx *out, int max)
                 break;
             }
             budget -= got;
-            t->stats.rx_datagrams += (uint64_t)got;
-            for (int i = 0; i < got; i++) {
-                int pos = base + i, s = t->rx_order[pos];
-                const struct msghdr *mh = &t->rx_msgs[i].msg_hdr;
-                size_t len = t->rx_msgs[i].msg_len;
-                int reason = accept_one(t, t->rx_buf + (size_t)s * t->rx_slot_size, len, mh->msg_flags,
-                                        &t->rx_src[s], mh->msg_namelen, &out[n]);
-                if (reason != TN_DROP_NONE) {
-                    tn_stats_drop(t, reason, &t->rx_src[s]);
-                    continue;
-                }
-                if (unicast)
-                    out[n].flags |= TN_RX_UNICAST;
-                t->stats.rx_packets++;
-                t->stats.rx_bytes += len;
-                /* keep the slots of handed-out packets in [0, n) */
-                t->rx_order[pos] = t->rx_order[n];
-                t->rx_order[n] = s;
-                n++;
-            }
-            if (got < want)
+            for (int i = 0; i < got; i++)
+                queue_message(t, i, unicast);
+            n += hand_out(t, out + n, max - n);
+            if (got < want || want == 0)
                 break;
         }
     }

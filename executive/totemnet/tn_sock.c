@@ -158,6 +158,10 @@ static int open_mcast(struct tn *t, const struct tn_addr *local, char *err, size
     got = set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, t->rcvbuf_req);
     if (got < t->rcvbuf || t->rcvbuf == 0)
         t->rcvbuf = got;
+    /* a run of multicasts sent with UDP GSO stays one message up to here
+     * instead of being cut into datagrams for this socket (tn_recv.c);
+     * without kernel support it is cut as before */
+    t->gro = t->gro_req && set_int(fd, SOL_UDP, UDP_GRO, 1) == 0;
     if (t->family == AF_INET) {
         struct ip_mreqn mr;
         memset(&mr, 0, sizeof(mr));

@@ -98,6 +98,7 @@ struct tn_config {
     int sndbuf;                 /* requested SO_SNDBUF bytes; 0: 8 MiB */
     int allow_unlisted;         /* udpu: 0 (default) drops packets from non-members */
     int no_gso;                 /* udp: 1 sends every datagram on its own (no UDP GSO) */
+    int no_gro;                 /* udp: 1 takes every datagram on its own (no UDP GRO) */
     const struct tn_member *members;
     size_t n_members;
 };
@@ -124,6 +125,7 @@ struct tn_tx {
 
 struct tn_stats {
     uint64_t rx_datagrams;      /* read from the sockets, good or bad */
+    uint64_t rx_gro;            /* messages that brought a run of datagrams (UDP GRO) */
     uint64_t rx_packets;        /* handed to the caller */
     uint64_t rx_bytes;          /* wire bytes (UDP payload) of those */
     uint64_t rx_errors;         /* recvmmsg failures other than EAGAIN */
@@ -168,6 +170,7 @@ struct tn_info {
     int sndbuf;
     uint32_t max_datagram;      /* largest UDP payload sent or accepted */
     uint32_t max_payload;       /* largest tn_tx.len: tn_max_payload(netmtu, family, secauth) */
+    int gro;                    /* udp: the multicast socket takes runs as one message (UDP GRO) */
     char error[128];            /* why the last socket setup failed, "" if it did not */
 };
 
@@ -182,8 +185,14 @@ void tn_destroy(struct tn *t);
 int tn_fds(const struct tn *t, int *fds, int max);
 
 /* Drain up to max packets (at most rx_batch), multicast socket first.  Returns
- * the number of entries filled; bad datagrams are dropped and counted. */
+ * the number of entries filled; bad datagrams are dropped and counted.  With
+ * UDP GRO one message from a socket may bring more datagrams than max: the
+ * rest wait in the transport, where polling tn_fds() does not see them. */
 int tn_recv(struct tn *t, struct tn_rx *out, int max);
+
+/* 1 if received datagrams wait in the transport: call tn_recv() again before
+ * polling tn_fds(). */
+int tn_rx_pending(const struct tn *t);
 
 /* Send n packets in order.  results (may be NULL) gets 0 or -errno per entry.
  * Returns the number of entries sent without error. */

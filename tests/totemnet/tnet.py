@@ -246,9 +246,10 @@ class Transport:
                 wait = min(wait, quiet)
             if wait <= 0:
                 break
-            ready, _, _ = select.select(self.fds(), [], [], wait)
-            if not ready:
-                break
+            if not self.lib.tn_rx_pending(self.handle):
+                ready, _, _ = select.select(self.fds(), [], [], wait)
+                if not ready:
+                    break
             got += self.recv_once()
         return got
 
