@@ -470,23 +470,15 @@ void tc_handle_orf(struct tc_core *c, struct tw_orf *tok)
 
 /* ---- token linger (README.md, "Token linger") ------------------------------ */
 
-/* Only batches of up to this many frames keep a visit open.  The caller sends
- * what a flush originates itself (the event loop, in the executive), so
- * larger batches would move the transport's per-packet cost from the token's
- * thread onto a loop that a streaming sender already keeps busy: measured,
- * EVS 8 KB from one sender fell from 77 to 62 MB/s without this limit. */
-#define LINGER_MAX_FRAMES 4
-
 /* Keep the visit open instead of passing the token?  Only while this node's
- * application is sending small batches (it originated up to LINGER_MAX_FRAMES
- * frames on this visit or the last), its queue is empty, the visit's
- * flow-control budget has room for as many frames again (a message would
- * otherwise leave in pieces, the rest a rotation later) and nobody else is
- * sending: nobody originated since our last visit, no retransmission
- * requests, no backlog but ours.  Messages submitted meanwhile leave at the
- * caller's next tc_linger_flush, on this visit, instead of a rotation later.
- * To the other members a kept token is a long visit; a flush that uses up the
- * budget or sends a large batch, a hold cancel, the caller
+ * application is the only one sending: it originated on this visit or the
+ * last, its queue is empty, the visit's flow-control budget has room for as
+ * many frames again (a message would otherwise leave in pieces, the rest a
+ * rotation later) and nobody else is sending: nobody originated since our
+ * last visit, no retransmission requests, no backlog but ours.  Messages
+ * submitted meanwhile leave at the caller's next tc_linger_flush, on this
+ * visit, instead of a rotation later.  To the other members a kept token is
+ * a long visit; a flush that uses up the budget, a hold cancel, the caller
  * (tc_linger_release, after its own short wait) or at the latest T_LINGER
  * passes it on. */
 static int linger_wanted(struct tc_core *c, const struct tw_orf *tok, int64_t new_msgs,
@@ -494,7 +486,7 @@ static int linger_wanted(struct tc_core *c, const struct tw_orf *tok, int64_t ne
 {
 	int64_t batch = new_msgs > 0 ? new_msgs : c->last_new;
 	return c->cfg.token_linger && c->state == TC_STATE_OPERATIONAL &&
-	       batch > 0 && batch <= LINGER_MAX_FRAMES && budget >= batch && others <= 0 &&
+	       batch > 0 && budget >= batch && others <= 0 &&
 	       tok->rtr_count == 0 && backlog_get(c) == 0;
 }
 
@@ -538,7 +530,7 @@ static int linger_extend(struct tc_core *c)
 	aru_rule(c, tok);
 	tc_deliver_agreed(c);
 	c->linger_id++;         /* the caller's wait for the next batch starts again */
-	return n > LINGER_MAX_FRAMES || c->linger_budget < (n > 0 ? n : 1) || backlog_get(c) > 0;
+	return c->linger_budget < (n > 0 ? n : 1) || backlog_get(c) > 0;
 }
 
 /* The visit ends: the token goes on. */
