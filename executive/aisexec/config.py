@@ -61,6 +61,15 @@ AUTHKEY_FILE_ENV = "OPENAIS_TOTEM_AUTHKEY_FILE"
 MINIMUM_TIMEOUT = 30  # ms: 3 * 1000/HZ with HZ = 100
 MESSAGE_SIZE_MAX = 1024 * 1024
 TOKEN_LINGER_MAX = 1000  # µs: the core's own backstop is 1-2 ms
+# Flow control and token linger defaults.  Ours, not openais's (50, 17, no
+# linger): a node may send up to 50 frames per visit within a ring-wide
+# window of 100, so one node's 16 KB checkpoint writes or EVS stream can use
+# a kept visit (token_linger µs) for several messages instead of a rotation
+# each (bench/RESULTS.md).  The openais man page allows far larger values for
+# nodes of equal speed; receive buffers (8 MiB asked) hold far more.
+WINDOW_SIZE_DEFAULT = 100
+MAX_MESSAGES_DEFAULT = 50
+TOKEN_LINGER_DEFAULT = 400
 FRAME_SIZE_MAX = 9000
 INTERFACE_MAX = 2
 SEND_THREADS_MAX = 16
@@ -239,9 +248,9 @@ class TotemConfig:
     seqno_unchanged_const: int = 30
     heartbeat_failures_allowed: int = 0
     max_network_delay: int = 50
-    window_size: int = 50
-    max_messages: int = 17
-    token_linger: int = 200  # µs; ours, not openais's (executive/totem/README.md)
+    window_size: int = WINDOW_SIZE_DEFAULT
+    max_messages: int = MAX_MESSAGES_DEFAULT
+    token_linger: int = TOKEN_LINGER_DEFAULT  # µs; ours, not openais's (executive/totem/README.md)
     rrp_problem_count_timeout: int = 2000
     rrp_problem_count_threshold: int = 10
     rrp_token_expired_timeout: int = 238
@@ -665,9 +674,9 @@ def _read_totem(path: str, section: Section | None, warnings: list[str]) -> Tote
     seqno_unchanged_const = r.integer("seqno_unchanged_const", 30, 1)
     heartbeat_failures_allowed = r.integer("heartbeat_failures_allowed", 0)
     max_network_delay = r.integer("max_network_delay", 50, MINIMUM_TIMEOUT, unit=ms)
-    window_size = r.integer("window_size", 50, 1)
-    max_messages = r.integer("max_messages", 17, 1, MESSAGE_SIZE_MAX // netmtu)
-    token_linger = r.integer("token_linger", 200, 0, TOKEN_LINGER_MAX)
+    window_size = r.integer("window_size", WINDOW_SIZE_DEFAULT, 1)
+    max_messages = r.integer("max_messages", MAX_MESSAGES_DEFAULT, 1, MESSAGE_SIZE_MAX // netmtu)
+    token_linger = r.integer("token_linger", TOKEN_LINGER_DEFAULT, 0, TOKEN_LINGER_MAX)
     rrp_problem_count_timeout = r.integer("rrp_problem_count_timeout", 2000, MINIMUM_TIMEOUT, unit=ms)
     rrp_problem_count_threshold = r.integer(
         "rrp_problem_count_threshold", 10, RRP_PROBLEM_COUNT_THRESHOLD_MIN
