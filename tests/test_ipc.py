@@ -9,6 +9,7 @@ import grp
 import os
 import socket
 import struct
+import time
 
 import pytest
 from aisexec import wire
@@ -179,3 +180,30 @@ def test_response_context_is_echoed(executive) -> None:  # type: ignore[no-untyp
     assert header(recv_frame(c.req)).context == 7
     assert header(recv_frame(c.req)).context == 8
     c.close()
+
+
+def test_frames_split_across_writes(executive) -> None:  # type: ignore[no-untyped-def]
+    """A frame that arrives in pieces, and a write that ends inside the next
+    frame: every request is answered once, in order, with its context."""
+    c = RawClient(executive.socket)
+    req = wire.new("struct ais_req_clm_node_get")
+    req.header.id = C.AIS_CLM_NODE_GET
+    req.node_id = 0xFFFFFFFF
+    frames = []
+    for ctx in (21, 22, 23):
+        req.header.context = ctx
+        frames.append(wire.to_bytes(req))
+    stream = b"".join(frames)
+    # byte by byte through the first frame, then the rest of it with half the
+    # second, then the remainder
+    cut = len(frames[0]) + len(frames[1]) // 2
+    for i in range(8):
+        c.req.sendall(stream[i:i + 1])
+        time.sleep(0.01)
+    c.req.sendall(stream[8:cut])
+    time.sleep(0.05)
+    c.req.sendall(stream[cut:])
+    got = [header(recv_frame(c.req)) for _ in frames]
+    assert [(h.context, h.error) for h in got] == [(21, SA_AIS_OK), (22, SA_AIS_OK), (23, SA_AIS_OK)]
+    c.close()
+    assert_still_serving(executive)

@@ -188,9 +188,16 @@ class _Stream(asyncio.Protocol):
             self.server.connection_closed(self.conn)
 
     def data_received(self, data: bytes) -> None:
-        self.buf += data
         try:
-            self._drain()
+            if self.buf or self._held:
+                self.buf += data
+                self._drain()
+            else:
+                # the usual case, whole frames: taken from data itself (a frame
+                # that is all of data is not even copied); only a rest is kept
+                off = self._frames(data)
+                if off < len(data):
+                    self.buf += memoryview(data)[off:]
         except Exception as e:
             if isinstance(e, Malformed):
                 log.warning("closing library connection (pid %d): %s", self.pid, e)
@@ -203,24 +210,26 @@ class _Stream(asyncio.Protocol):
 
     # -- framing ------------------------------------------------------------
     def _drain(self) -> None:
-        buf = self.buf
+        off = self._frames(self.buf)  # on an error the caller drops the buffer
+        if off:
+            del self.buf[:off]
+
+    def _frames(self, src: bytes | bytearray) -> int:
+        """Handle the whole frames at the start of src; returns the bytes used."""
         off = 0
         hsize = wire.HEADER_SIZE
-        try:
-            while len(buf) - off >= hsize and not self._held:
-                (size,) = _FRAME_SIZE.unpack_from(buf, off + _FRAME_SIZE_OFFSET)
-                if size < hsize or size > wire.MAX_FRAME:
-                    raise Malformed(f"frame size {size} out of bounds")
-                if len(buf) - off < size:
-                    break
-                frame = bytes(buf[off:off + size])  # handlers may keep views of it
-                off += size
-                self._frame(ffi.from_buffer("struct ais_ipc_header *", frame), frame)
-                if self.transport is None or self._held:
-                    return
-        finally:
-            if off:
-                del buf[:off]
+        n = len(src)
+        while n - off >= hsize and not self._held and self.transport is not None:
+            (size,) = _FRAME_SIZE.unpack_from(src, off + _FRAME_SIZE_OFFSET)
+            if size < hsize or size > wire.MAX_FRAME:
+                raise Malformed(f"frame size {size} out of bounds")
+            if n - off < size:
+                break
+            # a bytes object of its own: handlers may keep views of it
+            frame = src[off:off + size] if type(src) is bytes else bytes(memoryview(src)[off:off + size])
+            off += size
+            self._frame(ffi.from_buffer("struct ais_ipc_header *", frame), frame)
+        return off
 
     def _frame(self, hdr: Any, frame: bytes) -> None:
         if self.conn is None:
