@@ -112,6 +112,16 @@ def test_random_sweep_with_token_linger() -> None:
     assert kept > 1000 and extended > 100, out
 
 
+def test_random_sweep_with_the_executives_flow_control() -> None:
+    """The same with the executive's defaults (config.py: window_size 100, max_messages 50,
+    token linger on): larger visits, kept open for larger batches."""
+    out = run_sim(PLAIN, "--scenario", "all", "--seed", "40000", "--schedules", str(SWEEP // 2),
+                  "--linger", "--flow", "100,50")
+    assert schedules_run(out) == SWEEP // 2
+    kept, extended = linger_counts(out)
+    assert kept > 1000 and extended > 100, out
+
+
 def test_same_seed_same_result() -> None:
     args = ("--scenario", "random", "--nodes", "6", "--seed", "4242", "--schedules", "5", "--digest")
     first = re.search(r"digest ([0-9a-f]+)", run_sim(PLAIN, *args))

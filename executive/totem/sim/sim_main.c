@@ -90,6 +90,7 @@ static void base_scenario(struct scen *sc, int kind, int n)
 }
 
 static int linger_on;    /* --linger: every core keeps its visits open (token_linger) */
+static unsigned flow_window, flow_max;  /* --flow W,M: window_size, max_messages */
 
 static uint64_t bound_ms(const struct sim *s)
 {
@@ -302,6 +303,10 @@ static int run_schedule(const struct scen *base, int kind, int nodes, uint64_t s
 	(void)base;
 	base_scenario(&sc, kind, n);
 	sc.cfg.token_linger = (uint32_t)linger_on;
+	if (flow_window) {
+		sc.cfg.window_size = flow_window;
+		sc.cfg.max_messages = flow_max;
+	}
 	sim_init(s, &sc, seed, verbose);
 	s->bound_ms = bound_ms(s);
 	s->load_on = 1;
@@ -521,7 +526,7 @@ static int selftest_wire(void)
 static void usage(void)
 {
 	printf("usage: totem_sim [--scenario NAME|all] [--schedules K] [--nodes N] [--seed S]\n"
-	       "                 [-v|-vv] [--digest] [--linger] [--selftest-wire] [--list]\n"
+	       "                 [-v|-vv] [--digest] [--linger] [--flow W,M] [--selftest-wire] [--list]\n"
 	       "  --nodes 0 (default) picks 2..8 nodes per schedule from the seed\n");
 }
 
@@ -543,6 +548,14 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-vvv")) verbose = 3;
 		else if (!strcmp(a, "--digest")) digest_only = 1;
 		else if (!strcmp(a, "--linger")) linger_on = 1;
+		else if (!strcmp(a, "--flow") && v) {
+			if (sscanf(v, "%u,%u", &flow_window, &flow_max) != 2 || flow_window == 0 ||
+			    flow_max == 0 || flow_window > 1000) {
+				fprintf(stderr, "--flow: window_size,max_messages (1..1000, 1..)\n");
+				return 2;
+			}
+			i++;
+		}
 		else if (!strcmp(a, "--selftest-wire")) return selftest_wire();
 		else if (!strcmp(a, "--list")) {
 			for (int k = 0; k < K_COUNT; k++)
