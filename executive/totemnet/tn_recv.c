@@ -7,8 +7,9 @@
  * is cut here, at the size the kernel reports, into exactly those datagrams.
  * Received messages wait in a queue until their last datagram is handed out
  * (one call returns at most max), their buffers kept meanwhile.  Each
- * datagram is then checked on its own, in this order, the cheap and unauthenticated checks first, and
- * anything that fails is dropped and counted:
+ * datagram is checked on its own, in this order, the cheap and
+ * unauthenticated checks first, and anything that fails is dropped and
+ * counted:
  *   size (bigger than netmtu allows: truncated) -> outer header (magic,
  *   version, reserved flags, sender 0, counter 0) -> SEALED flag against our
  *   secauth -> own node id -> udpu member list -> [secauth: key id known ->
@@ -291,7 +292,7 @@ static int pick_slots(struct tn *t, int want, int gro)
 
 int tn_rx_pending(const struct tn *t)
 {
-    return t->rxq_n > 0;
+    return t->rxq_n > 0 && !t->isolated;    /* tn_recv hands out nothing while isolated */
 }
 
 int tn_recv(struct tn *t, struct tn_rx *out, int max)

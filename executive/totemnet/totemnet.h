@@ -191,7 +191,7 @@ int tn_fds(const struct tn *t, int *fds, int max);
 int tn_recv(struct tn *t, struct tn_rx *out, int max);
 
 /* 1 if received datagrams wait in the transport: call tn_recv() again before
- * polling tn_fds(). */
+ * polling tn_fds() (0 while isolated, when tn_recv hands out nothing). */
 int tn_rx_pending(const struct tn *t);
 
 /* Send n packets in order.  results (may be NULL) gets 0 or -errno per entry.
