@@ -65,8 +65,9 @@ TOKEN_LINGER_MAX = 1000  # µs: the core's own backstop is 1-2 ms
 # linger): a node may send up to 50 frames per visit within a ring-wide
 # window of 100, so one node's 16 KB checkpoint writes or EVS stream can use
 # a kept visit (token_linger µs) for several messages instead of a rotation
-# each (bench/RESULTS.md).  The openais man page allows far larger values for
-# nodes of equal speed; receive buffers (8 MiB asked) hold far more.
+# each (bench/RESULTS.md).  100 frames per rotation stay under the openais
+# man page's bound for receive buffers with uneven nodes (256000 / netmtu:
+# 170 at 1500), even where the kernel caps the 8 MiB we ask for.
 WINDOW_SIZE_DEFAULT = 100
 MAX_MESSAGES_DEFAULT = 50
 TOKEN_LINGER_DEFAULT = 400
