@@ -247,8 +247,8 @@ static uint64_t call_time(const struct td *td, uint64_t now_ms)
 /* Feed up to rounds batches of received packets to the core, running the
  * actions after each packet, and whatever waits in the transport itself (a
  * run of datagrams that came as one message: polling its sockets would not
- * see the rest).  Returns 1 if the last batch was full (more may be waiting
- * in the sockets), else 0. */
+ * see the rest; once held, it waits for td_persist_done).  Returns 1 if the
+ * last batch was full (more may be waiting in the sockets), else 0. */
 int td_exec_poll(struct td *td, uint64_t now_ms, int rounds)
 {
 	int round, n = 0, pending;
@@ -263,7 +263,7 @@ int td_exec_poll(struct td *td, uint64_t now_ms, int rounds)
 		if (n <= 0)
 			return 0;
 		td_exec_input(td, now_ms, n);
-		if (!pending && (n < TD_RX_BATCH || td->held || round + 1 >= rounds))
+		if (td->held || (!pending && (n < TD_RX_BATCH || round + 1 >= rounds)))
 			break;
 	}
 	return n == TD_RX_BATCH && !td->held;
@@ -499,6 +499,10 @@ int td_persist_done(struct td *td, uint64_t now_ms, struct td_record *out, int m
 	begin(td);
 	td->held = 0;
 	run(td, now_ms);
+	/* what the transport kept back while held (the rest of a GRO run): no
+	 * poll of its sockets would show it (threaded: the woken thread takes it) */
+	if (!td->threaded && !td->held && td->tn != NULL && tn_rx_pending(td->tn))
+		td_exec_poll(td, now_ms, TD_POLL_ROUNDS);
 	rc = finish(td, out, max_out);
 	td_unlock(td);
 	return rc;

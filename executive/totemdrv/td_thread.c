@@ -143,7 +143,7 @@ static void *thread_main(void *arg)
 
 	pthread_mutex_lock(&td->lock);
 	while (!td->stop) {
-		int nfd = 0, ntn = 0, readable = 0, i;
+		int nfd = 0, ntn = 0, readable = 0, kept = 0, i;
 		uint64_t deadline = NO_DEADLINE, linger;
 		struct timespec ts;
 
@@ -156,6 +156,9 @@ static void *thread_main(void *arg)
 			if (td->tn != NULL) {
 				pthread_mutex_lock(&td->io);
 				ntn = tn_fds(td->tn, fds, TD_MAX_FDS);
+				/* the rest of a GRO run kept back while held: no
+				 * poll shows it, so no sleep */
+				kept = tn_rx_pending(td->tn);
 				pthread_mutex_unlock(&td->io);
 			}
 			for (i = 0; i < ntn; i++)
@@ -169,9 +172,10 @@ static void *thread_main(void *arg)
 		td_notify(td);
 		td_unlock(td);
 
-		if (ppoll(pfd, (nfds_t)nfd, timeout_for(deadline, linger, &ts), NULL) > 0 &&
+		if (ppoll(pfd, (nfds_t)nfd, timeout_for(deadline, kept ? 0 : linger, &ts), NULL) > 0 &&
 		    (pfd[0].revents & POLLIN))
 			drain(td->wake_fd);
+		readable = kept;
 		for (i = 1; i < nfd; i++)
 			if (pfd[i].revents)
 				readable = 1;
@@ -197,8 +201,8 @@ static void *thread_main(void *arg)
 			if (!td->held && tc_next_deadline(td->core) <= td_clock_ms())
 				td_exec_timeout(td, td_clock_ms());
 			/* what waits in the transport itself is taken now: polling its
-			 * sockets would not see it (received already, so even when held) */
-			if (!pending && (n < TD_RX_BATCH || td->held || td->fds_changed))
+			 * sockets would not see it (held: after td_persist_done) */
+			if (td->held || (!pending && (n < TD_RX_BATCH || td->fds_changed)))
 				break;
 			/* more wait: send and announce this batch first */
 			td_notify(td);

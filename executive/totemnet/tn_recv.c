@@ -308,7 +308,11 @@ int tn_recv(struct tn *t, struct tn_rx *out, int max)
     memset(t->rx_busy, 0, (size_t)t->rx_slots);
     for (int i = 0; i < t->rxq_n; i++)
         t->rx_busy[t->rxq[(t->rxq_head + i) % t->rx_slots].slot] = 1;
-    n = hand_out(t, out, max);
+    /* the rest of earlier runs alone: a caller that stops reading the
+     * sockets (the driver while a PERSIST is outstanding) stops after it */
+    if (t->rxq_n > 0)
+        return hand_out(t, out, max);
+    n = 0;
     budget = RX_BUDGET_FACTOR * max;
     for (int f = 0; f < 2 && n < max; f++) {
         int unicast = f == 1 && t->transport == TN_TRANSPORT_UDP;

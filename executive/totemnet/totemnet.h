@@ -187,7 +187,8 @@ int tn_fds(const struct tn *t, int *fds, int max);
 /* Drain up to max packets (at most rx_batch), multicast socket first.  Returns
  * the number of entries filled; bad datagrams are dropped and counted.  With
  * UDP GRO one message from a socket may bring more datagrams than max: the
- * rest wait in the transport, where polling tn_fds() does not see them. */
+ * rest wait in the transport, where polling tn_fds() does not see them, and
+ * the next call hands out only those. */
 int tn_recv(struct tn *t, struct tn_rx *out, int max);
 
 /* 1 if received datagrams wait in the transport: call tn_recv() again before
