@@ -159,6 +159,9 @@ class _Stream(asyncio.Protocol):
     def __init__(self, server: IpcServer) -> None:
         self.server = server
         self.transport: asyncio.Transport | None = None
+        # made by the server's loop; kept: get_running_loop() costs a getpid()
+        # system call per use
+        self._loop = asyncio.get_running_loop()
         self._out: list[bytes | memoryview] = []
         self._corked = False
         self._held = False
@@ -267,7 +270,7 @@ class _Stream(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
             if self.buf:  # requests that arrived before the hold
-                asyncio.get_running_loop().call_soon(self.data_received, b"")
+                self._loop.call_soon(self.data_received, b"")
 
     # -- output -------------------------------------------------------------
     def write(self, data: bytes | memoryview) -> None:
@@ -282,7 +285,7 @@ class _Stream(asyncio.Protocol):
             return
         self.transport.write(data)
         self._corked = True
-        asyncio.get_running_loop().call_soon(self._flush)
+        self._loop.call_soon(self._flush)
 
     def _flush(self) -> None:
         self._corked = False
