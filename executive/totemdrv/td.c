@@ -247,26 +247,25 @@ static uint64_t call_time(const struct td *td, uint64_t now_ms)
 /* Feed up to rounds batches of received packets to the core, running the
  * actions after each packet, and whatever waits in the transport itself (a
  * run of datagrams that came as one message: polling its sockets would not
- * see the rest; once held, it waits for td_persist_done).  Returns 1 if the
- * last batch was full (more may be waiting in the sockets), else 0. */
-int td_exec_poll(struct td *td, uint64_t now_ms, int rounds)
+ * see the rest; once held, it waits for td_persist_done).  A batch that was
+ * full may leave more in the sockets: their poll shows it. */
+void td_exec_poll(struct td *td, uint64_t now_ms, int rounds)
 {
-	int round, n = 0, pending;
+	int round, n, pending;
 	td->st.polls++;
 	if (td->tn == NULL)
-		return 0;
+		return;
 	for (round = 0;; round++) {
 		pthread_mutex_lock(&td->io);
 		n = tn_recv(td->tn, td->rx, TD_RX_BATCH);
 		pending = tn_rx_pending(td->tn);
 		pthread_mutex_unlock(&td->io);
 		if (n <= 0)
-			return 0;
+			return;
 		td_exec_input(td, now_ms, n);
 		if (td->held || (!pending && (n < TD_RX_BATCH || round + 1 >= rounds)))
-			break;
+			return;
 	}
-	return n == TD_RX_BATCH && !td->held;
 }
 
 /* Feed received packets td->rx[0..n) to the core, running the actions after

@@ -88,7 +88,7 @@ struct td {
 };
 
 /* td.c: the core's actions, executed (the caller holds the lock) */
-int td_exec_poll(struct td *td, uint64_t now_ms, int rounds);
+void td_exec_poll(struct td *td, uint64_t now_ms, int rounds);
 void td_exec_input(struct td *td, uint64_t now_ms, int n);  /* td->rx[0..n) */
 void td_exec_timeout(struct td *td, uint64_t now_ms);
 void td_exec_linger(struct td *td, uint64_t now_ms);

@@ -126,7 +126,7 @@ void tn_sock_close(struct tn *t);
 /* tn_stats.c */
 void tn_stats_drop(struct tn *t, int reason, const union tn_sockaddr *src);
 
-/* tn_recv.c / tn_send.c */
+/* tn_recv.c / tn_send.c (the frees: once, by tn_destroy, which frees t next) */
 int tn_rx_init(struct tn *t);
 void tn_rx_free(struct tn *t);
 int tn_tx_init(struct tn *t);

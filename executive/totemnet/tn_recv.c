@@ -68,14 +68,6 @@ void tn_rx_free(struct tn *t)
     free(t->rx_ctl);
     free(t->rx_pick);
     free(t->rxq);
-    t->rx_buf = NULL;
-    t->rx_busy = NULL;
-    t->rx_msgs = NULL;
-    t->rx_iov = NULL;
-    t->rx_src = NULL;
-    t->rx_ctl = NULL;
-    t->rx_pick = NULL;
-    t->rxq = NULL;
 }
 
 static struct tn_memb *member_by_ip(struct tn *t, const union tn_sockaddr *src, socklen_t len)

@@ -58,15 +58,6 @@ void tn_tx_free(struct tn *t)
     free(t->tx_unit_count);
     free(t->gso_iov);
     free(t->gso_ctl);
-    t->tx_out = NULL;
-    t->tx_unit_first = t->tx_unit_count = NULL;
-    t->gso_iov = NULL;
-    t->gso_ctl = NULL;
-    t->tx_dests = NULL;
-    t->tx_buf = NULL;
-    t->tx_iov = NULL;
-    t->tx_msgs = NULL;
-    t->tx_entry = NULL;
 }
 
 struct txq {
