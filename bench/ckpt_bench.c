@@ -5,7 +5,8 @@
  *   ckpt_bench read SIZE SECONDS       reads/s of SIZE-byte reads
  *   ckpt_bench hold COUNT SIZE         create COUNT checkpoints of SIZE bytes, keep them
  *                                      open, print "holding" and wait for stdin to close
- * Output: one line "name key=value ..." per measurement. */
+ * Output: one line "name key=value ..." per measurement; write and writers add the
+ * 50th, 90th and 99th percentile of one write's latency in µs (p50_us=...). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,11 +60,14 @@ static SaCkptCheckpointHandleT open_one(SaCkptHandleT h, const char *name, SaSiz
 	return c;
 }
 
+#define LAT_MAX_US 10000     /* the latency histogram's last bucket: this or more */
+
 struct writer {
 	SaCkptCheckpointHandleT c;
 	size_t size;
 	double seconds;
 	long ops;
+	long lat[LAT_MAX_US + 1];  /* writes by latency, µs */
 };
 
 static void *write_loop(void *arg)
@@ -75,37 +79,61 @@ static void *write_loop(void *arg)
 	SaCkptIOVectorElementT v = { def, buf, w->size, 0, 0 };
 	double end = now_s() + w->seconds;
 	w->ops = 0;
-	while (now_s() < end) {
-		for (int i = 0; i < 16; i++) {
-			SaAisErrorT err = saCkptCheckpointWrite(w->c, &v, 1, NULL);
-			if (err == SA_AIS_ERR_TRY_AGAIN)
-				continue;
-			if (err != SA_AIS_OK)
-				die("saCkptCheckpointWrite", err);
+	double t = now_s();
+	while (t < end) {
+		SaAisErrorT err = saCkptCheckpointWrite(w->c, &v, 1, NULL);
+		double done = now_s();
+		if (err != SA_AIS_OK && err != SA_AIS_ERR_TRY_AGAIN)
+			die("saCkptCheckpointWrite", err);
+		if (err == SA_AIS_OK) {
+			long us = (long)((done - t) * 1e6);
+			w->lat[us < LAT_MAX_US ? us : LAT_MAX_US]++;
 			w->ops++;
 		}
+		t = done;
 	}
 	free(buf);
 	return NULL;
 }
 
-static void report(const char *name, size_t size, int writers, long ops, double secs)
+/* pct: the 50th, 90th and 99th percentile of a write's latency, or NULL */
+static void report(const char *name, size_t size, int writers, long ops, double secs,
+                   const long *pct)
 {
-	printf("%s size=%zu writers=%d ops=%ld seconds=%.2f ops_per_s=%.0f MB_per_s=%.2f\n",
+	printf("%s size=%zu writers=%d ops=%ld seconds=%.2f ops_per_s=%.0f MB_per_s=%.2f",
 		name, size, writers, ops, secs, ops / secs, ops * (double)size / secs / 1e6);
+	if (pct != NULL)
+		printf(" p50_us=%ld p90_us=%ld p99_us=%ld", pct[0], pct[1], pct[2]);
+	printf("\n");
 	fflush(stdout);
+}
+
+/* The latency (µs) below which a fraction q of all writers' writes took. */
+static long percentile(const struct writer *w, int n, long ops, double q)
+{
+	long seen = 0;
+	for (long us = 0; us <= LAT_MAX_US; us++) {
+		for (int i = 0; i < n; i++)
+			seen += w[i].lat[us];
+		if (seen >= (long)(q * (double)ops) && seen > 0)
+			return us;
+	}
+	return LAT_MAX_US;
 }
 
 static void bench_writers(int n, size_t size, double seconds)
 {
 	SaCkptHandleT h[16];
-	struct writer w[16];
+	static struct writer w[16];
 	pthread_t t[16];
 	for (int i = 0; i < n; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "bench-w%d-%zu", i, size);
 		h[i] = init();
-		w[i] = (struct writer){ open_one(h[i], name, size ? size : 1), size, seconds, 0 };
+		memset(&w[i], 0, sizeof w[i]);
+		w[i].c = open_one(h[i], name, size ? size : 1);
+		w[i].size = size;
+		w[i].seconds = seconds;
 	}
 	double t0 = now_s();
 	for (int i = 0; i < n; i++)
@@ -115,7 +143,10 @@ static void bench_writers(int n, size_t size, double seconds)
 		pthread_join(t[i], NULL);
 		ops += w[i].ops;
 	}
-	report(n == 1 ? "write" : "writers", size, n, ops, now_s() - t0);
+	double secs = now_s() - t0;
+	long pct[3] = { percentile(w, n, ops, 0.5), percentile(w, n, ops, 0.9),
+	                percentile(w, n, ops, 0.99) };
+	report(n == 1 ? "write" : "writers", size, n, ops, secs, pct);
 	for (int i = 0; i < n; i++)
 		saCkptFinalize(h[i]);
 }
@@ -141,7 +172,7 @@ static void bench_read(size_t size, double seconds)
 			ops++;
 		}
 	}
-	report("read", size, 1, ops, now_s() - t0);
+	report("read", size, 1, ops, now_s() - t0, NULL);
 	free(buf);
 	saCkptFinalize(h);
 }

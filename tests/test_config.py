@@ -119,6 +119,7 @@ def test_default_values() -> None:
     assert t.window_size == 100
     assert t.max_messages == 50
     assert t.token_linger == 400  # µs (executive/totem/README.md)
+    assert t.rx_coalesce == 250  # µs (executive/totemdrv/README.md)
     assert t.rrp_problem_count_timeout == 2000
     assert t.rrp_problem_count_threshold == 10
     assert t.rrp_token_expired_timeout == 238
@@ -178,6 +179,7 @@ def test_all_totem_options() -> None:
             window_size: 300
             max_messages: 100
             token_linger: 0
+            rx_coalesce: 0
             rrp_problem_count_timeout: 3000
             rrp_problem_count_threshold: 20
             rrp_token_expired_timeout: 47
@@ -211,7 +213,7 @@ def test_all_totem_options() -> None:
     assert (t.join, t.send_join, t.consensus, t.merge, t.downcheck) == (100, 80, 6000, 300, 2000)
     assert (t.fail_recv_const, t.seqno_unchanged_const) == (100, 40)
     assert (t.heartbeat_failures_allowed, t.max_network_delay) == (3, 60)
-    assert (t.window_size, t.max_messages, t.token_linger) == (300, 100, 0)
+    assert (t.window_size, t.max_messages, t.token_linger, t.rx_coalesce) == (300, 100, 0, 0)
     assert (t.rrp_problem_count_timeout, t.rrp_problem_count_threshold, t.rrp_token_expired_timeout) == (
         3000,
         20,
@@ -550,6 +552,8 @@ ERRORS = [
     (totem("netmtu: 9000\nmax_messages: 117\n"), 4, "'max_messages' in 'totem' is 117: it may not be more"),
     (totem("max_messages: 700\n"), 3, "may not be more than 699"),
     (totem("token_linger: 1001\n"), 3, "'token_linger' in 'totem' is 1001"),
+    (totem("rx_coalesce: 1001\n"), 3, "'rx_coalesce' in 'totem' is 1001"),
+    (totem("rx_coalesce: -1\n"), 3, "invalid value '-1' for 'rx_coalesce'"),
     (totem("rrp_problem_count_threshold: 4\n"), 3, "may not be less than 5"),
     (totem("rrp_mode: both\n"), 3, "expected one of none, active, passive"),
     (totem("transport: knet\n"), 3, "expected one of udp, udpu"),

@@ -1,11 +1,13 @@
 """Checkpoint throughput on a 3-node namespace cluster (not a test: prints numbers).
 
     python3 bench/cluster/ckpt_bench.py [--seconds 2] [--hold 10000] [--secauth]
+                                        [--totem KEY=VALUE ...]
 
-Runs build/abi_tests/ckpt/ckpt_bench on node 0 of a fresh cluster: writes/s and MB/s of
-one writer at 1 B .. 64 KB (each write acknowledged after every replica applied it in
-agreed order), 4 concurrent writers, reads/s, then the executive's resident memory while
-10,000 checkpoints of 1 KB are held (node 0 and a replica node).
+Runs build/abi_tests/ckpt/ckpt_bench on node 0 of a fresh cluster: writes/s, MB/s and
+the median, 90th and 99th percentile latency (µs) of one writer at 1 B .. 64 KB (each
+write acknowledged once it was delivered in agreed order on node 0), 4 concurrent
+writers, reads/s, then the executive's resident memory while 10,000 checkpoints of 1 KB
+are held (node 0 and a replica node).
 """
 
 from __future__ import annotations
@@ -34,28 +36,35 @@ def run(c: NsCluster, *args: str) -> dict[str, str]:
     return dict(f.split("=", 1) for f in r.stdout.split() if "=" in f)
 
 
+def latency(r: dict[str, str]) -> str:
+    return f"{r['p50_us']} / {r['p90_us']} / {r['p99_us']}"
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seconds", default="2")
     p.add_argument("--hold", type=int, default=10000)
     p.add_argument("--secauth", action="store_true")
+    p.add_argument("--totem", action="append", default=[], metavar="KEY=VALUE",
+                   help="a totem {} option for every node (e.g. rx_coalesce=0)")
     a = p.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        c = NsCluster(3, Path(tmp), secauth=a.secauth)
+        options = dict(kv.split("=", 1) for kv in a.totem)
+        c = NsCluster(3, Path(tmp), secauth=a.secauth, totem_options=options)
         try:
             c.start()
             c.wait_members()
             for size in (1, 1024, 4096, 16384, 65536):
                 r = run(c, "write", str(size), a.seconds)
-                rows.append((f"write {size} B, 1 writer", r["ops_per_s"], r["MB_per_s"]))
+                rows.append((f"write {size} B, 1 writer", r["ops_per_s"], r["MB_per_s"], latency(r)))
                 print(rows[-1], flush=True)
             r = run(c, "writers", "4", "1024", a.seconds)
-            rows.append(("write 1 KB, 4 writers", r["ops_per_s"], r["MB_per_s"]))
+            rows.append(("write 1 KB, 4 writers", r["ops_per_s"], r["MB_per_s"], latency(r)))
             r = run(c, "writers", "4", "16384", a.seconds)
-            rows.append(("write 16 KB, 4 writers", r["ops_per_s"], r["MB_per_s"]))
+            rows.append(("write 16 KB, 4 writers", r["ops_per_s"], r["MB_per_s"], latency(r)))
             r = run(c, "read", "1024", a.seconds)
-            rows.append(("read 1 KB, 1 reader", r["ops_per_s"], r["MB_per_s"]))
+            rows.append(("read 1 KB, 1 reader", r["ops_per_s"], r["MB_per_s"], ""))
             pids = [n.proc.pid for n in c.nodes if n.proc is not None]
             base = [rss_kb(pid)["VmRSS"] for pid in pids]
             hold = c.nodes[0].popen(str(EXE), "hold", str(a.hold), "1024", stdin=subprocess.PIPE,
@@ -68,13 +77,14 @@ def main() -> int:
             hold.stdin.close()
             hold.wait(120)
             fields = dict(f.split("=", 1) for f in first.split() if "=" in f)
-            rows.append((f"create+write {a.hold} checkpoints of 1 KB", fields["creates_per_s"], ""))
+            rows.append((f"create+write {a.hold} checkpoints of 1 KB", fields["creates_per_s"], "", ""))
         finally:
             c.close()
-    print(f"\n3 nodes, secauth {'on' if a.secauth else 'off'}, writer on node 0\n")
-    print("| measurement | ops/s | MB/s |\n|---|---:|---:|")
-    for name, ops, mbs in rows:
-        print(f"| {name} | {ops} | {mbs} |")
+    print(f"\n3 nodes, secauth {'on' if a.secauth else 'off'}, writer on node 0"
+          + "".join(f", {o}" for o in a.totem) + "\n")
+    print("| measurement | ops/s | MB/s | latency µs p50 / p90 / p99 |\n|---|---:|---:|---:|")
+    for name, ops, mbs, lat in rows:
+        print(f"| {name} | {ops} | {mbs} | {lat} |")
     for i, (b, m) in enumerate(zip(base, mem, strict=True)):
         print(f"node {i} executive RSS: {b / 1024:.1f} MiB idle; holding {a.hold} checkpoints of 1 KB: "
               f"{m['VmRSS'] / 1024:.1f} MiB (peak {m['VmHWM'] / 1024:.1f} MiB)")

@@ -71,6 +71,14 @@ TOKEN_LINGER_MAX = 1000  # µs: the core's own backstop is 1-2 ms
 WINDOW_SIZE_DEFAULT = 100
 MAX_MESSAGES_DEFAULT = 50
 TOKEN_LINGER_DEFAULT = 400
+# Ours: after a multicast wakes the totem thread, it leaves the multicast
+# socket unpolled for this many µs and reads what came meanwhile in one batch
+# (the token, on its own socket, still wakes it at once): one node's stream of
+# small messages then wakes each receiver once per 250 µs instead of once per
+# message, and the sender's sendmmsg does not pay for those wake-ups
+# (executive/totemdrv/README.md, "Receive coalescing"; bench/RESULTS.md).
+RX_COALESCE_DEFAULT = 250
+RX_COALESCE_MAX = 1000
 FRAME_SIZE_MAX = 9000
 INTERFACE_MAX = 2
 SEND_THREADS_MAX = 16
@@ -252,6 +260,7 @@ class TotemConfig:
     window_size: int = WINDOW_SIZE_DEFAULT
     max_messages: int = MAX_MESSAGES_DEFAULT
     token_linger: int = TOKEN_LINGER_DEFAULT  # µs; ours, not openais's (executive/totem/README.md)
+    rx_coalesce: int = RX_COALESCE_DEFAULT  # µs; ours (executive/totemdrv/README.md)
     rrp_problem_count_timeout: int = 2000
     rrp_problem_count_threshold: int = 10
     rrp_token_expired_timeout: int = 238
@@ -488,6 +497,7 @@ _TOTEM_KEYS = (
     "window_size",
     "max_messages",
     "token_linger",
+    "rx_coalesce",
     "rrp_problem_count_timeout",
     "rrp_problem_count_threshold",
     "rrp_token_expired_timeout",
@@ -678,6 +688,7 @@ def _read_totem(path: str, section: Section | None, warnings: list[str]) -> Tote
     window_size = r.integer("window_size", WINDOW_SIZE_DEFAULT, 1)
     max_messages = r.integer("max_messages", MAX_MESSAGES_DEFAULT, 1, MESSAGE_SIZE_MAX // netmtu)
     token_linger = r.integer("token_linger", TOKEN_LINGER_DEFAULT, 0, TOKEN_LINGER_MAX)
+    rx_coalesce = r.integer("rx_coalesce", RX_COALESCE_DEFAULT, 0, RX_COALESCE_MAX)
     rrp_problem_count_timeout = r.integer("rrp_problem_count_timeout", 2000, MINIMUM_TIMEOUT, unit=ms)
     rrp_problem_count_threshold = r.integer(
         "rrp_problem_count_threshold", 10, RRP_PROBLEM_COUNT_THRESHOLD_MIN
@@ -722,6 +733,7 @@ def _read_totem(path: str, section: Section | None, warnings: list[str]) -> Tote
         window_size=window_size,
         max_messages=max_messages,
         token_linger=token_linger,
+        rx_coalesce=rx_coalesce,
         rrp_problem_count_timeout=rrp_problem_count_timeout,
         rrp_problem_count_threshold=rrp_problem_count_threshold,
         rrp_token_expired_timeout=rrp_token_expired_timeout,

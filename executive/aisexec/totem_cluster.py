@@ -188,6 +188,7 @@ class TotemCluster(Cluster):
         if info.isolated:
             self.C.tc_link_state(self.core, _now_ms(), 1)
         self.D.td_set_linger_us(self.td, self.cfg.token_linger)
+        self.D.td_set_rx_coalesce_us(self.td, self.cfg.rx_coalesce)
         rc = self.D.td_thread_start(self.td)
         if rc != 0:
             raise RuntimeError(f"totem driver thread: {os.strerror(-rc)}")

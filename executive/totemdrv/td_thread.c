@@ -120,6 +120,37 @@ void td_set_linger_us(struct td *td, uint32_t us)
 	pthread_mutex_unlock(&td->lock);
 }
 
+void td_set_rx_coalesce_us(struct td *td, uint32_t us)
+{
+	pthread_mutex_lock(&td->lock);
+	td->coalesce_us = us;
+	td->quiet_until = 0;
+	pthread_mutex_unlock(&td->lock);
+}
+
+/* Receive coalescing (README.md): for coalesce_us after the multicast socket
+ * woke the thread, that socket (the first of a udp transport's two; the token
+ * comes on the other) is not polled, so a stream of multicasts wakes the
+ * thread once per quiet time, not once per packet, and its sender's sendmmsg
+ * wakes nobody meanwhile.  A token that comes during the quiet time is read
+ * with everything that waits in the multicast socket (tn_recv reads that one
+ * first).  Returns 1 if the multicast socket sits this poll out; *wait becomes
+ * the earlier of itself and the end of the quiet time. */
+static int quiet_step(struct td *td, int ntn, uint64_t *wait)
+{
+	uint64_t now;
+	if (td->coalesce_us == 0 || ntn != 2 || td->quiet_until == 0)
+		return 0;
+	now = td_clock_us();
+	if (now >= td->quiet_until) {
+		td->quiet_until = 0;
+		return 0;
+	}
+	if (td->quiet_until - now < *wait)
+		*wait = td->quiet_until - now;
+	return 1;
+}
+
 /* Between two receive batches (no rx data outstanding): the interface check
  * td_iface_check asked for; a change becomes a TD_REC_IFACE record. */
 static void iface_check(struct td *td)
@@ -143,13 +174,13 @@ static void *thread_main(void *arg)
 
 	pthread_mutex_lock(&td->lock);
 	while (!td->stop) {
-		int nfd = 0, ntn = 0, readable = 0, kept = 0, i;
-		uint64_t deadline = NO_DEADLINE, linger;
+		int nfd = 0, ntn = 0, readable = 0, kept = 0, quiet = 0, i;
+		uint64_t deadline = NO_DEADLINE, wait, coalesce = td->coalesce_us;
 		struct timespec ts;
 
 		if (td->iface_req)
 			iface_check(td);
-		linger = linger_step(td);
+		wait = linger_step(td);
 		pfd[nfd++] = (struct pollfd){ .fd = td->wake_fd, .events = POLLIN };
 		if (!td->held) {
 			/* held: the packets wait in the sockets until td_persist_done */
@@ -161,7 +192,8 @@ static void *thread_main(void *arg)
 				kept = tn_rx_pending(td->tn);
 				pthread_mutex_unlock(&td->io);
 			}
-			for (i = 0; i < ntn; i++)
+			quiet = quiet_step(td, ntn, &wait);
+			for (i = quiet; i < ntn; i++)
 				pfd[nfd++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 			deadline = tc_next_deadline(td->core);
 		}
@@ -172,13 +204,16 @@ static void *thread_main(void *arg)
 		td_notify(td);
 		td_unlock(td);
 
-		if (ppoll(pfd, (nfds_t)nfd, timeout_for(deadline, kept ? 0 : linger, &ts), NULL) > 0 &&
+		if (ppoll(pfd, (nfds_t)nfd, timeout_for(deadline, kept ? 0 : wait, &ts), NULL) > 0 &&
 		    (pfd[0].revents & POLLIN))
 			drain(td->wake_fd);
 		readable = kept;
 		for (i = 1; i < nfd; i++)
 			if (pfd[i].revents)
 				readable = 1;
+		/* only this thread reads or writes quiet_until */
+		if (coalesce != 0 && ntn == 2 && !quiet && pfd[1].revents)
+			td->quiet_until = td_clock_us() + coalesce;
 
 		/* receive batches (transport lock only: the event loop keeps the
 		 * core meanwhile), each fed to the core under the lock */

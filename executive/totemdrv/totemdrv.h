@@ -137,6 +137,11 @@ void td_thread_stop(struct td *td);
  * microseconds.  In threaded mode td_flush returns 1 if records wait and does
  * not announce them on td_event_fd: the caller calls td_take itself. */
 void td_set_linger_us(struct td *td, uint32_t us);
+/* Threaded mode, udp transport: after the multicast socket woke the thread,
+ * it leaves that socket unpolled for us microseconds (0: never) and reads what
+ * came meanwhile in one batch, with the next token at the latest (README.md,
+ * "Receive coalescing"). */
+void td_set_rx_coalesce_us(struct td *td, uint32_t us);
 int td_flush(struct td *td, uint64_t now_ms, struct td_record *out, int max_out);
 /* readable when records wait for td_take (-1 when not threaded) */
 int td_event_fd(struct td *td);
