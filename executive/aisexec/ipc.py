@@ -36,6 +36,7 @@ _UCRED = struct.Struct("3i")
 _FRAME_SIZE_OFFSET = ffi.offsetof("struct ais_ipc_header", "size")
 assert dict(ffi.typeof("struct ais_ipc_header").fields)["size"].type is ffi.typeof("uint32_t")
 _FRAME_SIZE = struct.Struct("=I")
+_HEADER_P = ffi.typeof("struct ais_ipc_header *")  # parsed once: every frame takes it
 
 SA_AIS_OK = 1
 SA_AIS_ERR_LIBRARY = 2
@@ -108,7 +109,7 @@ class LibConnection:
         if self.closed:
             return
         if msg is None:
-            msg = ffi.new("struct ais_ipc_header *")
+            msg = ffi.new(_HEADER_P)
             hdr = msg
             hdr.size = wire.HEADER_SIZE
         else:
@@ -231,7 +232,7 @@ class _Stream(asyncio.Protocol):
             # a bytes object of its own: handlers may keep views of it
             frame = src[off:off + size] if type(src) is bytes else bytes(memoryview(src)[off:off + size])
             off += size
-            self._frame(ffi.from_buffer("struct ais_ipc_header *", frame), frame)
+            self._frame(ffi.from_buffer(_HEADER_P, frame), frame)
         return off
 
     def _frame(self, hdr: Any, frame: bytes) -> None:

@@ -58,11 +58,22 @@ def sizeof(ctype: str) -> int:
     return ffi.sizeof(ctype)
 
 
+_fixed: dict[str, tuple[Any, int]] = {}  # struct name -> (its pointer type, its size)
+
+
 def new(ctype: str, tail_items: int | None = None, tail: str = "items") -> Any:
     """A zeroed message `ctype` (a struct name) with header.size set; `tail_items` sizes a
     flexible array member named `tail`."""
-    init = {tail: tail_items} if tail_items is not None else None
-    msg = ffi.new(ctype + " *", init)
+    if tail_items is None:
+        # the common case, a fixed-size response: type and size looked up once
+        known = _fixed.get(ctype)
+        if known is None:
+            ptype = ffi.typeof(ctype + " *")
+            known = _fixed[ctype] = (ptype, ffi.sizeof(ptype.item))
+        msg = ffi.new(known[0])
+        msg.header.size = known[1]
+        return msg
+    msg = ffi.new(ctype + " *", {tail: tail_items})
     msg.header.size = len(ffi.buffer(msg))
     return msg
 

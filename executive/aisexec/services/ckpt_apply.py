@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 _FIXED = {name: ffi.sizeof(name) for name in (
     "struct ais_req_ckpt_section_create", "struct ais_req_ckpt_section", "struct ais_req_ckpt_io",
     "struct ais_req_ckpt_overwrite", "struct ais_ckpt_x_section_expire")}
+_REQ_IO_P = ffi.typeof("struct ais_req_ckpt_io *")  # parsed once: every write takes it
 
 
 class CkptApply:
@@ -158,7 +159,7 @@ class CkptApply:
         self._answer(conn, req, err)
 
     def write(self, origin: int, xh: Any, body: memoryview, conn: LibConnection | None) -> None:
-        req = ffi.from_buffer("struct ais_req_ckpt_io *", body)
+        req = ffi.from_buffer(_REQ_IO_P, body)
         elements = codec.write_elements(body, _FIXED["struct ais_req_ckpt_io"], req.count)
         err, index = self.svc.state.write(origin, xh.conn_id, req.open_id, elements, xh.now)
         if conn is None:
