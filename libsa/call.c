@@ -72,6 +72,18 @@ static SaAisErrorT await_response(struct sa_session *s, uint32_t req_id, uint64_
 	const struct sa_deadline *d, void **res, size_t *reslen)
 {
 	for (;;) {
+		/* poll first: an answer is never there the moment the request
+		 * left, and a frame is never kept whole in req_rx (sa_frame_recv
+		 * hands it out), so a recv before the wait would only say EAGAIN */
+		struct pollfd p = { .fd = s->req_fd, .events = POLLIN, .revents = 0 };
+		int n = poll(&p, 1, sa_deadline_poll_ms(d));
+		if (n == 0)
+			return SA_AIS_ERR_TIMEOUT;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return broken(s);
+		}
 		void *frame;
 		size_t size;
 		enum sa_rx_result r = sa_frame_recv(s->req_fd, &s->req_rx, &frame, &size);
@@ -102,12 +114,6 @@ static SaAisErrorT await_response(struct sa_session *s, uint32_t req_id, uint64_
 		case SA_RX_NOMEM:
 			return SA_AIS_ERR_NO_MEMORY;
 		}
-		struct pollfd p = { .fd = s->req_fd, .events = POLLIN, .revents = 0 };
-		int n = poll(&p, 1, sa_deadline_poll_ms(d));
-		if (n == 0)
-			return SA_AIS_ERR_TIMEOUT;
-		if (n < 0 && errno != EINTR)
-			return broken(s);
 	}
 }
 
