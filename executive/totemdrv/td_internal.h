@@ -84,7 +84,8 @@ struct td {
 	uint64_t linger_tok;    /* tc_lingering() when the thread last looked */
 	uint64_t linger_since;  /* µs clock when it first saw that token kept */
 	uint32_t coalesce_us;   /* td_set_rx_coalesce_us */
-	uint64_t quiet_until;   /* µs clock: the multicast socket is not polled before */
+	uint64_t quiet_until;   /* µs clock: the multicast socket is not polled before
+	                           (read and written by the thread alone) */
 	struct vec r;           /* records being handed out by td_take() */
 	struct arena ra;
 };

@@ -122,9 +122,9 @@ void td_set_linger_us(struct td *td, uint32_t us)
 
 void td_set_rx_coalesce_us(struct td *td, uint32_t us)
 {
+	/* quiet_until is the thread's alone: a quiet time under way ends as set */
 	pthread_mutex_lock(&td->lock);
 	td->coalesce_us = us;
-	td->quiet_until = 0;
 	pthread_mutex_unlock(&td->lock);
 }
 
@@ -139,7 +139,7 @@ void td_set_rx_coalesce_us(struct td *td, uint32_t us)
 static int quiet_step(struct td *td, int ntn, uint64_t *wait)
 {
 	uint64_t now;
-	if (td->coalesce_us == 0 || ntn != 2 || td->quiet_until == 0)
+	if (ntn != 2 || td->quiet_until == 0)
 		return 0;
 	now = td_clock_us();
 	if (now >= td->quiet_until) {
