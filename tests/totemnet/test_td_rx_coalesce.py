@@ -109,8 +109,8 @@ def test_a_unicast_is_read_at_once_with_the_multicasts_waiting(receiver: Any) ->
     assert sender.mcast(b"second") == 0
     time.sleep(0.1)
     assert r.stats()["rx_packets"] == 1     # it waits in the unpolled socket
-    t0 = time.monotonic()
     assert sender.unicast(2, b"token") == 0
+    # well before the 5 s are up: the token woke the thread, and it read the
+    # multicast that waited too
     s = r.wait_packets(3, timeout=2)
     assert s["rx_packets"] == 3, s
-    assert time.monotonic() - t0 < 2
