@@ -457,7 +457,7 @@ void tc_leave(struct tc_core *c, uint64_t now_ms)
 		tc_emit_send(c, TC_DEST_MCAST_FLUSH, 0, c->scratch, len);
 	for (int i = 0; i < T_COUNT; i++)
 		c->timer[i] = TC_NEVER;
-	c->lingering = 0;
+	tc_linger_drop(c);
 	c->state = TC_STATE_LEFT;
 	tc_emit_log(c, TC_LOG_NOTICE, TC_LOG_LEFT, 0, 0);
 }

@@ -24,18 +24,16 @@
 
 #define NO_DEADLINE UINT64_MAX  /* tc_next_deadline() with no timer armed */
 
-uint64_t td_clock_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 uint64_t td_clock_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t td_clock_ms(void)
+{
+	return td_clock_us() / 1000u;
 }
 
 void td_kick(int fd)

@@ -296,14 +296,12 @@ int tn_recv(struct tn *t, struct tn_rx *out, int max)
         max = t->rx_slots;
     if (max <= 0 || t->isolated || out == NULL)
         return 0;
-    /* what the last call handed out may be overwritten now, queued data not */
-    memset(t->rx_busy, 0, (size_t)t->rx_slots);
-    for (int i = 0; i < t->rxq_n; i++)
-        t->rx_busy[t->rxq[(t->rxq_head + i) % t->rx_slots].slot] = 1;
     /* the rest of earlier runs alone: a caller that stops reading the
      * sockets (the driver while a PERSIST is outstanding) stops after it */
     if (t->rxq_n > 0)
         return hand_out(t, out, max);
+    /* nothing queued: what the last call handed out may be overwritten now */
+    memset(t->rx_busy, 0, (size_t)t->rx_slots);
     n = 0;
     budget = RX_BUDGET_FACTOR * max;
     for (int f = 0; f < 2 && n < max; f++) {
@@ -312,7 +310,7 @@ int tn_recv(struct tn *t, struct tn_rx *out, int max)
 
         if (fds[f] < 0)
             continue;
-        /* the queue is empty here: every slot not handed out is free */
+        /* busy: handed out or queued by this call */
         while (n < max && budget > 0) {
             int want = pick_slots(t, max - n < budget ? max - n : budget, gro);
             int got = want > 0 ? recvmmsg(fds[f], t->rx_msgs, (unsigned)want, MSG_DONTWAIT, NULL) : 0;

@@ -72,25 +72,14 @@ def one_id(frame: memoryview, fixed: int, id_len: int) -> tuple[bytes, int]:
 
 def write_elements(frame: memoryview, fixed: int, count: int) -> list[tuple[bytes, int, memoryview]]:
     """(section id, offset, data) of each element of an AIS_CKPT_WRITE request."""
-    # take() inlined: every checkpoint write walks this twice on its originator
     out: list[tuple[bytes, int, memoryview]] = []
     off = fixed
-    n = len(frame)
-    mask = ~(PAD - 1)
     for _ in range(count):
-        if IO_SIZE > n - off:
-            raise Malformed(f"tail too short: {IO_SIZE} bytes at {off} of {n}")
-        io = ffi.from_buffer(IO_P, frame[off:off + IO_SIZE])
-        off = (off + IO_SIZE + PAD - 1) & mask
-        id_len, size = io.id_len, io.data_size
-        if id_len > n - off:
-            raise Malformed(f"tail too short: {id_len} bytes at {off} of {n}")
-        sid = bytes(frame[off:off + id_len])
-        off = (off + id_len + PAD - 1) & mask
-        if size > n - off:
-            raise Malformed(f"tail too short: {size} bytes at {off} of {n}")
-        out.append((sid, io.data_offset, frame[off:off + size]))
-        off = (off + size + PAD - 1) & mask
+        head, off = take(frame, off, IO_SIZE)
+        io = ffi.from_buffer(IO_P, head)
+        sid, off = take(frame, off, io.id_len)
+        data, off = take(frame, off, io.data_size)
+        out.append((bytes(sid), io.data_offset, data))
     expect_end(frame, off)
     return out
 
