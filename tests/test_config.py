@@ -118,7 +118,7 @@ def test_default_values() -> None:
     # ours, not openais's 50, 17 and no linger (config.py, bench/RESULTS.md)
     assert t.window_size == 100
     assert t.max_messages == 50
-    assert t.token_linger == 400  # µs (executive/totem/README.md)
+    assert t.token_linger == 1000  # µs (executive/totem/README.md)
     assert t.rx_coalesce == 250  # µs (executive/totemdrv/README.md)
     assert t.rrp_problem_count_timeout == 2000
     assert t.rrp_problem_count_threshold == 10

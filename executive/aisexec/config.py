@@ -70,7 +70,11 @@ TOKEN_LINGER_MAX = 1000  # µs: the core's own backstop is 1-2 ms
 # 170 at 1500), even where the kernel caps the 8 MiB we ask for.
 WINDOW_SIZE_DEFAULT = 100
 MAX_MESSAGES_DEFAULT = 50
-TOKEN_LINGER_DEFAULT = 400
+# token_linger 1000 rather than 400: td's thread checks a kept visit every
+# token_linger µs while a stream keeps it busy, and those wake-ups cost a
+# lone 1 KB checkpoint writer 8 % (pinned; bench/RESULTS.md).  The visit of
+# a stream still ends at the core's 1-2 ms backstop, so nobody waits longer.
+TOKEN_LINGER_DEFAULT = 1000
 # Ours: after a multicast wakes the totem thread, it leaves the multicast
 # socket unpolled for this many µs and reads what came meanwhile in one batch
 # (the token, on its own socket, still wakes it at once): one node's stream of
