@@ -89,3 +89,18 @@ def test_foreign_open_id_is_a_bad_handle(executive: ExecutiveProcess) -> None:
     assert header(a.call(req)).error == OK
     a.close()
     b.close()
+
+
+def test_packer_lays_fields_where_the_header_puts_them() -> None:
+    """wire.packer (the write path's x header and element heads) reads and builds the
+    same bytes as cffi's layout of ipc_wire.h."""
+    xh = wire.packer("struct ais_ckpt_x_header", "type", "conn_id", "new_id", "now")
+    assert xh.size == ffi.sizeof("struct ais_ckpt_x_header")
+    h = ffi.from_buffer("struct ais_ckpt_x_header *", xh.pack(7, 2**63 + 5, 11, -3))
+    assert (h.type, h.reserved, h.conn_id, h.new_id, h.now) == (7, 0, 2**63 + 5, 11, -3)
+    assert codec.x_header(7, 1, 2, 3) == xh.pack(7, 1, 2, 3)
+    io = ffi.new("struct ais_ckpt_io *", {"data_offset": 1 << 40, "data_size": 9, "id_len": 3, "flags": 1})
+    got = wire.packer("struct ais_ckpt_io", "data_offset", "id_len").unpack_from(ffi.buffer(io)[:])
+    assert got == (1 << 40, 3)
+    with pytest.raises(ValueError):
+        wire.packer("struct ais_ckpt_io", "id_len", "data_offset")

@@ -8,6 +8,7 @@ so cffi computes the same layouts.  Nothing here restates a layout by hand.
 from __future__ import annotations
 
 import re
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,31 @@ def new(ctype: str, tail_items: int | None = None, tail: str = "items") -> Any:
     msg = ffi.new(ctype + " *", {tail: tail_items})
     msg.header.size = len(ffi.buffer(msg))
     return msg
+
+
+_CODES = {"uint8_t": "B", "int8_t": "b", "uint16_t": "H", "int16_t": "h",
+          "uint32_t": "I", "int32_t": "i", "uint64_t": "Q", "int64_t": "q"}
+
+
+def packer(ctype: str, *fields: str) -> struct.Struct:
+    """A struct.Struct for `fields` of `ctype` (given in their order in the struct), laid
+    out where cffi puts them: the other members and any padding become pad bytes, and its
+    size is sizeof(ctype).  For hot paths that read or build a few integers: pack() and
+    unpack_from() need no cdata object.  The layout is still the header's."""
+    t = ffi.typeof(ctype)
+    members = dict(t.fields)
+    fmt, pos = "=", 0
+    for name in fields:
+        f = members[name]
+        if f.offset < pos:
+            raise ValueError(f"{ctype}: {name} out of order")
+        fmt += f"{f.offset - pos}x" * (f.offset > pos) + _CODES[f.type.cname]
+        pos = f.offset + ffi.sizeof(f.type)
+    size = ffi.sizeof(t)
+    fmt += f"{size - pos}x" * (size > pos)
+    s = struct.Struct(fmt)
+    assert s.size == size, (ctype, fmt)
+    return s
 
 
 def view(ctype: str, data: bytes | bytearray | memoryview) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ipc import Malformed
-from ..wire import C, ffi
+from ..wire import C, ffi, packer
 from .ckpt_state import Attrs, Checkpoint, Opener, Section
 
 PAD = C.AIS_CKPT_PAD
@@ -18,9 +18,11 @@ OPENER_SIZE = ffi.sizeof("struct ais_ckpt_x_opener")
 XHDR_SIZE = ffi.sizeof("struct ais_ckpt_x_header")
 RECORD_SIZE = ffi.sizeof("struct ais_ckpt_x_sync_ckpt")
 # parsed once: from_buffer with a ctype object skips parsing the type name per call
-IO_P = ffi.typeof("struct ais_ckpt_io *")
 XHDR_P = ffi.typeof("struct ais_ckpt_x_header *")
 HDR_P = ffi.typeof("struct ais_ipc_header *")
+# the per-message pieces of the write path, read and built without a cdata object
+_IO = packer("struct ais_ckpt_io", "data_offset", "data_size", "id_len", "flags")
+_XHDR = packer("struct ais_ckpt_x_header", "type", "conn_id", "new_id", "now")
 
 
 def padded(n: int) -> int:
@@ -75,11 +77,11 @@ def write_elements(frame: memoryview, fixed: int, count: int) -> list[tuple[byte
     out: list[tuple[bytes, int, memoryview]] = []
     off = fixed
     for _ in range(count):
-        head, off = take(frame, off, IO_SIZE)
-        io = ffi.from_buffer(IO_P, head)
-        sid, off = take(frame, off, io.id_len)
-        data, off = take(frame, off, io.data_size)
-        out.append((bytes(sid), io.data_offset, data))
+        _, off_sid = take(frame, off, IO_SIZE)
+        data_offset, data_size, id_len, _flags = _IO.unpack_from(frame, off)
+        sid, off = take(frame, off_sid, id_len)
+        data, off = take(frame, off, data_size)
+        out.append((bytes(sid), data_offset, data))
     expect_end(frame, off)
     return out
 
@@ -89,11 +91,11 @@ def read_elements(frame: memoryview, fixed: int, count: int) -> list[tuple[bytes
     out: list[tuple[bytes, int, int | None]] = []
     off = fixed
     for _ in range(count):
-        head, off = take(frame, off, IO_SIZE)
-        io = ffi.from_buffer(IO_P, head)
-        sid, off = take(frame, off, io.id_len)
-        size = None if io.flags & C.AIS_CKPT_IO_TO_END else io.data_size
-        out.append((bytes(sid), io.data_offset, size))
+        _, off_sid = take(frame, off, IO_SIZE)
+        data_offset, data_size, id_len, flags = _IO.unpack_from(frame, off)
+        sid, off = take(frame, off_sid, id_len)
+        size = None if flags & C.AIS_CKPT_IO_TO_END else data_size
+        out.append((bytes(sid), data_offset, size))
     expect_end(frame, off)
     return out
 
@@ -162,9 +164,4 @@ def parse_record(body: memoryview) -> tuple[int, Checkpoint]:
 
 
 def x_header(msg_type: int, conn_id: int = 0, new_id: int = 0, now: int = 0) -> bytes:
-    h = ffi.new(XHDR_P)
-    h.type = msg_type
-    h.conn_id = conn_id
-    h.new_id = new_id
-    h.now = now
-    return ffi.buffer(h)[:]
+    return _XHDR.pack(msg_type, conn_id, new_id, now)
