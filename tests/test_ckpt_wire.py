@@ -104,3 +104,5 @@ def test_packer_lays_fields_where_the_header_puts_them() -> None:
     assert got == (1 << 40, 3)
     with pytest.raises(ValueError):
         wire.packer("struct ais_ckpt_io", "id_len", "data_offset")
+    with pytest.raises(ValueError):
+        wire.packer("struct ais_req_ckpt_io", "header")

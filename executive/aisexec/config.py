@@ -72,7 +72,7 @@ WINDOW_SIZE_DEFAULT = 100
 MAX_MESSAGES_DEFAULT = 50
 # token_linger 1000 rather than 400: td's thread checks a kept visit every
 # token_linger µs while a stream keeps it busy, and those wake-ups cost a
-# lone 1 KB checkpoint writer 8 % (pinned; bench/RESULTS.md).  The visit of
+# lone 1 KB checkpoint writer 8-11 % (pinned; bench/RESULTS.md).  The visit of
 # a stream still ends at the core's 1-2 ms backstop, so nobody waits longer.
 TOKEN_LINGER_DEFAULT = 1000
 # Ours: after a multicast wakes the totem thread, it leaves the multicast

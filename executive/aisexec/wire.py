@@ -95,6 +95,8 @@ def packer(ctype: str, *fields: str) -> struct.Struct:
         f = members[name]
         if f.offset < pos:
             raise ValueError(f"{ctype}: {name} out of order")
+        if f.type.cname not in _CODES:
+            raise ValueError(f"{ctype}: {name} is a {f.type.cname}, not a fixed-size integer")
         fmt += f"{f.offset - pos}x" * (f.offset > pos) + _CODES[f.type.cname]
         pos = f.offset + ffi.sizeof(f.type)
     size = ffi.sizeof(t)
