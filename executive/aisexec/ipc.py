@@ -31,12 +31,9 @@ log = get_logger("IPC")
 
 SO_PEERGROUPS = getattr(socket, "SO_PEERGROUPS", 59)
 _UCRED = struct.Struct("3i")
-# where the frame length sits, from the one definition (so a frame can be delimited
+# the frame length, read where the one definition puts it (a frame is delimited
 # before it is copied out of the receive buffer)
-_FRAME_SIZE_OFFSET = ffi.offsetof("struct ais_ipc_header", "size")
-assert dict(ffi.typeof("struct ais_ipc_header").fields)["size"].type is ffi.typeof("uint32_t")
-_FRAME_SIZE = struct.Struct("=I")
-_HEADER_P = ffi.typeof("struct ais_ipc_header *")  # parsed once: every frame takes it
+_FRAME_SIZE = wire.packer("struct ais_ipc_header", "size")
 
 SA_AIS_OK = 1
 SA_AIS_ERR_LIBRARY = 2
@@ -109,7 +106,7 @@ class LibConnection:
         if self.closed:
             return
         if msg is None:
-            msg = ffi.new(_HEADER_P)
+            msg = ffi.new(wire.HEADER_P)
             hdr = msg
             hdr.size = wire.HEADER_SIZE
         else:
@@ -224,7 +221,7 @@ class _Stream(asyncio.Protocol):
         hsize = wire.HEADER_SIZE
         n = len(src)
         while n - off >= hsize and not self._held and self.transport is not None:
-            (size,) = _FRAME_SIZE.unpack_from(src, off + _FRAME_SIZE_OFFSET)
+            (size,) = _FRAME_SIZE.unpack_from(src, off)
             if size < hsize or size > wire.MAX_FRAME:
                 raise Malformed(f"frame size {size} out of bounds")
             if n - off < size:
@@ -232,7 +229,7 @@ class _Stream(asyncio.Protocol):
             # a bytes object of its own: handlers may keep views of it
             frame = src[off:off + size] if type(src) is bytes else bytes(memoryview(src)[off:off + size])
             off += size
-            self._frame(ffi.from_buffer(_HEADER_P, frame), frame)
+            self._frame(ffi.from_buffer(wire.HEADER_P, frame), frame)
         return off
 
     def _frame(self, hdr: Any, frame: bytes) -> None:

@@ -52,6 +52,7 @@ if _default is None:
 IPC_SOCKET_DEFAULT: str = _default.group(1)
 
 HEADER_SIZE: int = ffi.sizeof("struct ais_ipc_header")
+HEADER_P: Any = ffi.typeof("struct ais_ipc_header *")  # parsed once: every frame takes it
 MAX_FRAME: int = C.AIS_IPC_MAX_FRAME
 
 

@@ -43,7 +43,7 @@ class CkptApply:
         t = xh.type
         state = self.svc.state
         if t == C.AIS_CKPT_X_REQUEST:
-            hdr = ffi.from_buffer(codec.HDR_P, body)
+            hdr = ffi.from_buffer(wire.HEADER_P, body)
             fn = self.requests.get(hdr.id)
             if fn is None:
                 raise ValueError(f"request id {hdr.id:#x} in a cluster message")

@@ -19,7 +19,6 @@ XHDR_SIZE = ffi.sizeof("struct ais_ckpt_x_header")
 RECORD_SIZE = ffi.sizeof("struct ais_ckpt_x_sync_ckpt")
 # parsed once: from_buffer with a ctype object skips parsing the type name per call
 XHDR_P = ffi.typeof("struct ais_ckpt_x_header *")
-HDR_P = ffi.typeof("struct ais_ipc_header *")
 # the per-message pieces of the write path, read and built without a cdata object
 _IO = packer("struct ais_ckpt_io", "data_offset", "data_size", "id_len", "flags")
 _XHDR = packer("struct ais_ckpt_x_header", "type", "conn_id", "new_id", "now")
