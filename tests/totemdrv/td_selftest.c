@@ -198,9 +198,9 @@ static void threaded(void)
 	uint64_t end;
 
 	t = td_create(c, tn, 2);
+	CHECK(t != NULL, "td_create");
 	td_set_linger_us(t, 300);       /* token linger: flushes and the thread's release */
 	td_set_rx_coalesce_us(t, 200);  /* udpu, one socket: nothing is coalesced */
-	CHECK(t != NULL, "td_create");
 	CHECK(td_event_fd(t) == -1, "event fd before the thread");
 	tc_start(c, now_ms());          /* before the thread: then only td calls the core */
 	CHECK(td_thread_start(t) == 0, "td_thread_start");
